@@ -1,0 +1,198 @@
+"""Run module tests in a child pytest, in lab mode or against the reference, and summarise them.
+
+The child loads lab.pytest_report, which records each test's outcome, its error and the tinytorch
+function the error came from; `summary()` turns that into what a learner acts on: which functions
+are still stubs, which tests fail and where.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import LabError
+from .curriculum import Curriculum, Module
+from .overlay import child_env, describe
+
+
+@dataclass(frozen=True)
+class TestRecord:
+    nodeid: str
+    outcome: str  # passed, failed, error or skipped
+    message: str = ""
+    exception: str = ""
+    function: str = ""
+    location: str = ""
+    yours: bool | None = None
+
+    @property
+    def name(self) -> str:
+        return self.nodeid.rsplit("::", 1)[-1]
+
+    @property
+    def is_stub(self) -> bool:
+        """Failed on a stub of the learner's: a function not written yet."""
+        return self.exception == "NotImplementedError" and bool(self.yours)
+
+
+@dataclass
+class ModuleResult:
+    module: Module
+    tests: list[TestRecord] = field(default_factory=list)
+
+    def count(self, *outcomes: str) -> int:
+        return sum(test.outcome in outcomes for test in self.tests)
+
+    @property
+    def passed(self) -> int:
+        return self.count("passed")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed", "error")
+
+    @property
+    def total(self) -> int:
+        return len(self.tests)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.passed > 0
+
+    @property
+    def stubs(self) -> list[str]:
+        """The learner's functions still raising NotImplementedError, in the order tests hit them."""
+        return list(dict.fromkeys(test.function for test in self.tests if test.is_stub))
+
+
+@dataclass
+class Report:
+    results: list[ModuleResult]
+    whose: dict[str, str]
+    exitstatus: int
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+
+def test_files(cur: Curriculum, module: Module) -> list[Path]:
+    return sorted(cur.module_dir(module).glob("test_*.py"))
+
+
+def run_tests(
+    cur: Curriculum,
+    modules: Sequence[Module],
+    lab_folder: Path | None,
+    pytest_args: Sequence[str] = (),
+    show_output: bool = False,
+) -> Report:
+    """Run the tests of `modules` in one child pytest, in lab mode on `lab_folder` (normally
+    cur.lab_package) or, when it is None, against the reference alone."""
+    missing = [m for m in modules if not test_files(cur, m)]
+    if missing:
+        raise LabError("no tests found for " + ", ".join(
+            f"{m.label} (looked for {cur.rel(cur.module_dir(m))}/test_*.py)" for m in missing
+        ))
+    with tempfile.TemporaryDirectory() as tmp:
+        report_path = Path(tmp) / "report.json"
+        command = [
+            sys.executable, "-m", "pytest",
+            *(cur.rel(cur.module_dir(m)) for m in modules),
+            "-p", "lab.pytest_report", f"--lab-report={report_path}",
+            f"--rootdir={cur.root}", "-q", *pytest_args,
+        ]
+        done = subprocess.run(
+            command, cwd=cur.root, env=child_env(cur, lab_folder),
+            stdout=None if show_output else subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )
+        if not report_path.exists():
+            raise LabError(
+                f"pytest stopped before running the tests (exit {done.returncode}):\n"
+                + (done.stdout or "").strip()[-2000:]
+            )
+        data = json.loads(report_path.read_text())
+    records = [TestRecord(**record) for record in data["tests"]]
+    results = []
+    for module in modules:
+        prefix = cur.rel(cur.module_dir(module)) + "/"
+        results.append(ModuleResult(module, [r for r in records if r.nodeid.startswith(prefix)]))
+    return Report(results, data["whose"], data["exitstatus"], done.stdout or "")
+
+
+def _where(cur: Curriculum, test: TestRecord) -> str:
+    path, _, line = test.location.rpartition(":")
+    location = f"{cur.rel(Path(path))}:{line}" if path else ""
+    if test.function:
+        owner = "yours" if test.yours else "reference"
+        return f"in {test.function} ({location}, {owner})"
+    return f"at {location}" if location else ""
+
+
+def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
+    """What a learner needs: per module, passes, functions still to write, failures and where."""
+    lines = []
+    for result in report.results:
+        module = result.module
+        verdict = "all pass" if result.ok else f"{result.failed} failing"
+        skipped = result.count("skipped")
+        lines.append(
+            f"{module.label}: {result.passed} of {result.total} tests pass ({verdict}"
+            + (f", {skipped} skipped" if skipped else "") + ")"
+        )
+        if result.total == 0:
+            lines.append("  no test ran: check the module's test files")
+        stubs = result.stubs
+        if stubs:
+            lines.append(f"  still to write ({len(stubs)}): " + ", ".join(stubs))
+        other = [t for t in result.tests if t.outcome in ("failed", "error") and not t.is_stub]
+        for test in other[:10]:
+            lines.append(f"  FAIL {test.name}  {_where(cur, test)}".rstrip())
+            if test.message:
+                lines.append(f"       {test.message}")
+        if len(other) > 10:
+            lines.append(f"  ... and {len(other) - 10} more failing tests")
+        if not result.ok and lab:
+            target = stubs[0] if stubs else "the failing functions"
+            lines.append(
+                f"  next: write {target} (guide: {cur.rel(cur.guide(module))}), "
+                f"then: invoke test --module {module.number:02d}"
+            )
+    if report.whose:
+        lines.append(describe(report.whose))
+    passed = sum(r.passed for r in report.results)
+    failed = sum(r.failed for r in report.results)
+    lines.append(f"{passed} passed, {failed} failed")
+    return "\n".join(lines)
+
+
+NO_TESTS = 5  # pytest's exit status when it collected nothing
+
+
+def check(cur: Curriculum, pytest_args: Sequence[str] = ()) -> int:
+    """The whole suite (pyproject's testpaths: tests/ and lab/modules/) against the reference.
+
+    pytest's exit status, except that collecting no test at all is a failure (1), not 5.
+    """
+    status = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=cur.root,
+                            env=child_env(cur, None)).returncode
+    if status == NO_TESTS:
+        print("invoke check: pytest collected no tests, and a check that ran nothing has failed",
+              file=sys.stderr)
+        return 1
+    return status
+
+
+def bench(cur: Curriculum, args: Sequence[str] = ()) -> int:
+    """`python -m benchmarks ARGS` on the reference; its exit status."""
+    package = cur.root / "benchmarks"
+    if not (package / "__main__.py").is_file():
+        raise LabError(f"there are no benchmarks in this checkout yet ({cur.rel(package)}/__main__.py is missing)")
+    return subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=cur.root,
+                          env=child_env(cur, None)).returncode

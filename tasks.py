@@ -1,0 +1,160 @@
+"""TinyTorch Lab tasks. `invoke --list` shows them; `invoke --help TASK` shows a task's options.
+
+Each task parses its options, calls the lab package (lab/) and exits honestly: 0 done,
+1 something failed, 2 bad input (an unknown module or milestone, a module not started).
+Modules are given as 06, 6 or optimizers.
+"""
+import functools
+import shlex
+
+from invoke import Exit, task
+
+from lab import LabError, UsageError, curriculum, doctor as lab_doctor, milestones, runner, scaffold as lab_scaffold
+from lab import status as lab_status
+
+MODULE_HELP = "the module: its number (06 or 6) or its name (optimizers); `invoke status` lists them"
+
+
+def _honest(body):
+    """Turn the lab's errors into a message on stderr and their exit status."""
+
+    @functools.wraps(body)
+    def wrapper(c, *args, **kwargs):
+        try:
+            return body(c, *args, **kwargs)
+        except LabError as err:
+            raise Exit(f"error: {err}", code=err.exit_code) from None
+
+    return wrapper
+
+
+def _module(cur, key):
+    if key is None:
+        raise UsageError("say which module with --module; valid modules:\n" + cur.module_listing())
+    return cur.module(key)
+
+
+@task(help={"json": "print the checks as JSON instead of a table"})
+@_honest
+def doctor(c, json_=False):
+    """Check that this environment is fit for the lab (exit 1 on a failure)."""
+    results = lab_doctor.run(curriculum.load())
+    print(lab_doctor.as_json(results) if json_ else lab_doctor.render(results))
+    if lab_doctor.failed(results):
+        raise Exit(code=1)
+
+
+def _announce(cur, module, written):
+    if written.backup:
+        print(f"Your previous file is saved as {cur.rel(written.backup)}")
+    names = [block.function for block in written.blocks]
+    print(f"Wrote {cur.rel(written.path)}: {len(names)} parts for you to write: {', '.join(names)}")
+    notes = lab_status.not_passing(cur, module)
+    if notes:
+        print("warn: earlier modules are not all yours and passing yet:\n" + "\n".join(f"  {n}" for n in notes))
+    print(f"Guide: {cur.rel(cur.guide(module))}")
+    print(f"Next:  invoke test --module {module.number:02d}   (its tests fail until you write them)")
+
+
+@task(help={"module": MODULE_HELP,
+            "force": "replace your file anyway, after saving a timestamped copy in lab/backups/"})
+@_honest
+def scaffold(c, module=None, force=False):
+    """Start a module: write lab/tinytorch/<file>, with stubs for you to fill."""
+    cur = curriculum.load()
+    chosen = _module(cur, module)
+    _announce(cur, chosen, lab_scaffold.write_scaffold(cur, chosen, force=force))
+
+
+@task(help={"module": MODULE_HELP})
+@_honest
+def reset(c, module=None):
+    """Start a module afresh, saving your file in lab/backups/ first."""
+    cur = curriculum.load()
+    chosen = _module(cur, module)
+    if not cur.started(chosen):
+        print(f"{chosen.label} was not started: nothing to back up")
+    _announce(cur, chosen, lab_scaffold.write_scaffold(cur, chosen, force=True))
+
+
+@task(help={
+    "module": MODULE_HELP + "; without it, every module you have started",
+    "reference": "test the reference instead of your code (without --module: every module)",
+    "verbose": "show pytest's own output too; pass pytest options after --, e.g. -- -x -k add",
+})
+@_honest
+def test(c, module=None, reference=False, verbose=False):
+    """Test your modules (or the reference) and say what to fix, and where."""
+    cur = curriculum.load()
+    if module is not None:
+        chosen = [cur.module(module)]
+        if not reference and not cur.started(chosen[0]):
+            m = chosen[0]
+            raise UsageError(f"{m.label} is not started: {cur.rel(cur.learner_file(m))} does not exist.\n"
+                             f"Start it with: invoke scaffold --module {m.number:02d}")
+    else:
+        chosen = list(cur.modules) if reference else cur.started_modules()
+        if not chosen:
+            raise UsageError("no module started yet. Start with: "
+                             f"invoke scaffold --module {cur.modules[0].number:02d}")
+    lab_folder = None if reference else cur.lab_package
+    report = runner.run_tests(cur, chosen, lab_folder, shlex.split(c.remainder), show_output=verbose)
+    print(runner.summary(cur, report, lab=not reference))
+    if not report.ok:
+        raise Exit(code=1)
+
+
+@task
+@_honest
+def status(c):
+    """Show your modules, their tests, and the milestones you have unlocked."""
+    cur = curriculum.load()
+    print(lab_status.render(cur, lab_status.results(cur, list(cur.modules))))
+
+
+@task(
+    positional=["name"],
+    help={
+        "name": "the milestone: its name (perceptron) or number (1)",
+        "list": "list the milestones and exit",
+        "json": "passed to the milestone: print its results as JSON",
+        "seed": "passed to the milestone: the random seed",
+        "epochs": "passed to the milestone: how many epochs to train",
+        "lr": "passed to the milestone: the learning rate",
+    },
+)
+@_honest
+def milestone(c, name=None, list_=False, json_=False, seed=None, epochs=None, lr=None):
+    """Run a milestone on your code, the reference filling in the rest."""
+    cur = curriculum.load()
+    if list_:
+        print(milestones.listing(cur))
+        return
+    if name is None:
+        raise UsageError("say which milestone, e.g. invoke milestone "
+                         f"{cur.milestones[0].name}; the milestones:\n{milestones.listing(cur)}")
+    chosen = cur.milestone(name)
+    options = {"--seed": seed, "--epochs": epochs, "--lr": lr}
+    args = (["--json"] if json_ else []) + [f"{flag}={value}" for flag, value in options.items()
+                                            if value is not None]
+    code = milestones.run(cur, chosen, args + shlex.split(c.remainder))
+    if code:
+        raise Exit(code=code)
+
+
+@task
+@_honest
+def check(c):
+    """Run every test on the reference (tests/, lab/modules/); options after --."""
+    code = runner.check(curriculum.load(), shlex.split(c.remainder))
+    if code:
+        raise Exit(code=code)
+
+
+@task
+@_honest
+def bench(c):
+    """Time the engine (python -m benchmarks); its options go after --."""
+    code = runner.bench(curriculum.load(), shlex.split(c.remainder))
+    if code:
+        raise Exit(code=code)
