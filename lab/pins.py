@@ -3,15 +3,12 @@
 - `expected_pins(extra)`: the exact versions an extra of pyproject.toml pins (`lab` by default).
 - `supported_python()`: the Python versions the project supports (its classifiers).
 - `environment_pins()`: what environment.yml pins, under PyPI names (python and pip included).
-- `check_pins()`: each pin beside the version installed, for `invoke doctor`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from . import ROOT
@@ -24,19 +21,6 @@ CONDA_NAMES = {"matplotlib": "matplotlib-base"}
 
 _EXACT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(?P<version>[A-Za-z0-9.+!-]+)")
 _PYTHON_CLASSIFIER = re.compile(r"Programming Language :: Python :: (3\.\d+)")
-
-
-@dataclass(frozen=True)
-class Pin:
-    """One pinned package: the version expected and the version found (None: not installed)."""
-
-    name: str
-    expected: str
-    found: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.found == self.expected
 
 
 def normalize(name: str) -> str:
@@ -95,19 +79,6 @@ def read_environment(path: Path = ENVIRONMENT) -> dict[str, str | list[str]]:
                 "`key: value`, `key:` and `  - item` lines"
             )
     return data
-
-
-def check_pins(pins: dict[str, str] | None = None) -> list[Pin]:
-    """Each pin (by default the `lab` extra's) beside the version installed in this environment."""
-    pins = expected_pins() if pins is None else pins
-    return [Pin(name, version, _installed_version(name)) for name, version in pins.items()]
-
-
-def _installed_version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _project(path: Path) -> dict:
