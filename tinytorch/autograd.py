@@ -319,23 +319,23 @@ def log_softmax(g, out, dim):
     # END SOLUTION
 
 
-def cross_entropy(g, log_probs, labels, q, smoothing, reduction):
-    """loss = -sum_c q_c log softmax(x)_c:  dloss/dx = softmax(x) * sum_c q_c - q, per sample;
+def cross_entropy(g, probs, rows, q, smoothing, reduction):
+    """loss = -sum_c q_c log softmax(x)_c:  dloss/dx = softmax(x) * sum_c q_c - q, per sample, where
+    q = (1 - smoothing) one_hot + smoothing / C for class indices (`rows` picks the targets);
     'mean' divides by the number of samples."""
     # BEGIN SOLUTION
-    probs = np.exp(log_probs)
-    num_classes = log_probs.shape[-1]
-    if q is None:  # class indices: q = (1 - smoothing) one_hot + smoothing / C, which sums to 1
-        grad = probs - smoothing / num_classes
-        np.put_along_axis(grad, labels[..., None],
-                          np.take_along_axis(grad, labels[..., None], axis=-1) - (1 - smoothing), axis=-1)
-    else:
-        grad = probs * q.sum(axis=-1, keepdims=True) - q
-    if reduction == "none":
-        return (grad * g[..., None],)
+    num_classes = probs.shape[-1]
     if reduction == "mean":
-        g = g / (log_probs.size // num_classes)
-    return (grad * g,)
+        g = g / (probs.size // num_classes)
+    column = g[..., None]  # each sample's share of the gradient, as a column
+    if q is None:
+        grad = probs * column
+        if smoothing:
+            grad -= smoothing / num_classes * column
+        grad[rows] -= (1 - smoothing) * g
+    else:
+        grad = (probs * q.sum(axis=-1, keepdims=True) - q) * column
+    return (grad,)
     # END SOLUTION
 
 

@@ -65,25 +65,30 @@ def cross_entropy(input, target, *, reduction="mean", label_smoothing=0.0):
         if labels.shape != logits.shape[:-1]:
             raise ValueError(f"cross_entropy: expected target of shape {logits.shape[:-1]} for input of shape "
                              f"{input.shape}, got {target.shape}")
-        if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        unsigned = labels.view(labels.dtype.str.replace("i", "u"))  # negatives wrap to huge: one max() checks both ends
+        if labels.size and unsigned.max() >= num_classes:
             raise IndexError(f"cross_entropy: target values must be class indices in [0, {num_classes - 1}], "
                              f"got values in [{labels.min()}, {labels.max()}]")
         q = None
     # BEGIN SOLUTION
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    if q is None:  # class indices: pick each row's target log-probability
-        picked = np.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
-        losses = -(1 - label_smoothing) * picked
-        if label_smoothing:
-            losses = losses - label_smoothing / num_classes * log_probs.sum(axis=-1)
+    shifted = logits - logits.max(axis=-1, keepdims=True)  # log_softmax = shifted - log(sum(exp(shifted)))
+    exp = np.exp(shifted)
+    total = exp.sum(axis=-1, keepdims=True)
+    log_total = np.log(total)
+    rows = None
+    if q is None:  # class indices: -log p[target] = log_total - shifted[target]
+        rows = (np.arange(len(labels)), labels) if labels.ndim else (labels,)
+        losses = (1 - label_smoothing) * (log_total[..., 0] - shifted[rows])
+        if label_smoothing:  # the uniform part: -mean over classes of log p
+            losses += label_smoothing * (log_total[..., 0] - shifted.mean(axis=-1))
     else:
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / num_classes
-        losses = -(q * log_probs).sum(axis=-1)
-    out = losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
-    saved = (log_probs, labels, q, label_smoothing, reduction)
-    return Tensor._result(np.asarray(out, dtype=logits.dtype), "cross_entropy", (input,), saved)
+        losses = (q * (log_total - shifted)).sum(axis=-1)
+    if reduction != "none":
+        losses = losses.sum() / (losses.size if reduction == "mean" else 1)
+    saved = (exp / total, rows, q, label_smoothing, reduction)
+    return Tensor._result(np.asarray(losses, dtype=logits.dtype), "cross_entropy", (input,), saved)
     # END SOLUTION
 
 
