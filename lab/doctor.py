@@ -144,23 +144,28 @@ def check_packages(pins: dict[str, str] | None = None) -> Check:
     return Check("packages", "ok", ", ".join(found))
 
 
-def check_tinytorch(cur: Curriculum, python: str = sys.executable) -> Check:
-    """Which tinytorch a plain `import tinytorch` takes here: this checkout's, not another install."""
-    probe = subprocess.run(
-        [python, "-c", "import tinytorch; print(tinytorch.__file__)"],
-        cwd=tempfile.gettempdir(), capture_output=True, text=True,
-        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", ENV)},
-    )
+def locate_tinytorch(python: str = sys.executable, env: dict[str, str] | None = None) -> Path | None:
+    """The folder a plain `import tinytorch` takes outside the tasks (no PYTHONPATH, not in the
+    checkout), or None when it finds none."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", ENV)}
+    probe = subprocess.run([python, "-c", "import tinytorch; print(tinytorch.__file__)"],
+                           cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True)
+    return Path(probe.stdout.strip()).resolve().parent if probe.returncode == 0 else None
+
+
+def check_tinytorch(cur: Curriculum, locate: Callable[[], Path | None] = locate_tinytorch) -> Check:
+    """Which tinytorch `import tinytorch` takes: this checkout's, not another install."""
+    where = locate()
     here = cur.root / "tinytorch"
     install = "pip install -e . in this checkout (./lab.sh does it)"
-    if probe.returncode != 0:
+    if where is None:
         return Check("tinytorch", "warn",
                      "tinytorch is not installed: the tasks find it, your own scripts will not", install)
-    where = Path(probe.stdout.strip()).resolve().parent
-    if where != here:
+    if Path(where).resolve() != here:
         return Check("tinytorch", "fail", f"`import tinytorch` takes {where}, not this checkout's {here}",
                      f"pip uninstall tinytorch, then {install}")
-    return Check("tinytorch", "ok", f"this checkout's ({cur.rel(where)}/)")
+    return Check("tinytorch", "ok", f"this checkout's ({cur.rel(here)}/)")
 
 
 def engine_selfcheck() -> tuple:

@@ -7,6 +7,7 @@ outcome, the first line of the error and the innermost tinytorch function the er
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -53,8 +54,11 @@ class Recorder:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            errors = [line[1:].strip() for line in report.longreprtext.splitlines() if line.startswith("E ")]
-            self._add(report.nodeid, "error", message=_first_line(errors[-1] if errors else report.longreprtext))
+            text = report.longreprtext
+            errors = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
+            places = _SYNTAX_PLACE.findall(text) or _FRAME_PLACE.findall(text)
+            where = {"location": f"{Path(places[-1][0]).resolve()}:{places[-1][1]}"} if places else {}
+            self._add(report.nodeid, "error", message=_first_line(errors[-1] if errors else text), **where)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         try:
@@ -66,6 +70,10 @@ class Recorder:
             "tests": list(self.records.values()),
             "whose": whose,
         }))
+
+
+_SYNTAX_PLACE = re.compile(r'File "([^"]+)", line (\d+)')
+_FRAME_PLACE = re.compile(r"^([^\s<][^:\n]*):(\d+): in ", re.MULTILINE)
 
 
 def _first_line(text: str, limit: int = 200) -> str:

@@ -20,7 +20,7 @@ from .overlay import child_env, describe
 
 
 @dataclass(frozen=True)
-class TestRecord:
+class Record:
     nodeid: str
     outcome: str  # passed, failed, error or skipped
     message: str = ""
@@ -42,7 +42,7 @@ class TestRecord:
 @dataclass
 class ModuleResult:
     module: Module
-    tests: list[TestRecord] = field(default_factory=list)
+    tests: list[Record] = field(default_factory=list)
 
     def count(self, *outcomes: str) -> int:
         return sum(test.outcome in outcomes for test in self.tests)
@@ -81,7 +81,7 @@ class Report:
         return all(result.ok for result in self.results)
 
 
-def test_files(cur: Curriculum, module: Module) -> list[Path]:
+def module_tests(cur: Curriculum, module: Module) -> list[Path]:
     return sorted(cur.module_dir(module).glob("test_*.py"))
 
 
@@ -94,7 +94,7 @@ def run_tests(
 ) -> Report:
     """Run the tests of `modules` in one child pytest, in lab mode on `lab_folder` (normally
     cur.lab_package) or, when it is None, against the reference alone."""
-    missing = [m for m in modules if not test_files(cur, m)]
+    missing = [m for m in modules if not module_tests(cur, m)]
     if missing:
         raise LabError("no tests found for " + ", ".join(
             f"{m.label} (looked for {cur.rel(cur.module_dir(m))}/test_*.py)" for m in missing
@@ -118,7 +118,7 @@ def run_tests(
                 + (done.stdout or "").strip()[-2000:]
             )
         data = json.loads(report_path.read_text())
-    records = [TestRecord(**record) for record in data["tests"]]
+    records = [Record(**record) for record in data["tests"]]
     results = []
     for module in modules:
         prefix = cur.rel(cur.module_dir(module)) + "/"
@@ -126,7 +126,7 @@ def run_tests(
     return Report(results, data["whose"], data["exitstatus"], done.stdout or "")
 
 
-def _where(cur: Curriculum, test: TestRecord) -> str:
+def _where(cur: Curriculum, test: Record) -> str:
     path, _, line = test.location.rpartition(":")
     location = f"{cur.rel(Path(path))}:{line}" if path else ""
     if test.function:
@@ -142,10 +142,14 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
         module = result.module
         verdict = "all pass" if result.ok else f"{result.failed} failing"
         skipped = result.count("skipped")
-        lines.append(
-            f"{module.label}: {result.passed} of {result.total} tests pass ({verdict}"
-            + (f", {skipped} skipped" if skipped else "") + ")"
-        )
+        unloaded = sum("::" not in test.nodeid for test in result.tests)
+        if unloaded:
+            lines.append(f"{module.label}: {unloaded} test file(s) could not be loaded")
+        else:
+            lines.append(
+                f"{module.label}: {result.passed} of {result.total} tests pass ({verdict}"
+                + (f", {skipped} skipped" if skipped else "") + ")"
+            )
         if result.total == 0:
             lines.append("  no test ran: check the module's test files")
         stubs = result.stubs
@@ -159,9 +163,9 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
         if len(other) > 10:
             lines.append(f"  ... and {len(other) - 10} more failing tests")
         if not result.ok and lab:
-            target = stubs[0] if stubs else "the failing functions"
+            todo = f"write {stubs[0]}" if stubs else "fix the failures above"
             lines.append(
-                f"  next: write {target} (guide: {cur.rel(cur.guide(module))}), "
+                f"  next: {todo} (guide: {cur.rel(cur.guide(module))}), "
                 f"then: invoke test --module {module.number:02d}"
             )
     if report.whose:

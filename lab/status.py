@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from .curriculum import Curriculum, Milestone, Module
-from .runner import ModuleResult, run_tests, test_files
+from .runner import ModuleResult, run_tests, module_tests
 from .ui import table
 
 
 def results(cur: Curriculum, modules: list[Module]) -> dict[str, ModuleResult]:
     """Test results of those `modules` that are started and have tests, in lab mode, in one run."""
-    testable = [m for m in modules if cur.started(m) and test_files(cur, m)]
+    testable = [m for m in modules if cur.started(m) and module_tests(cur, m)]
     if not testable:
         return {}
     return {result.module.name: result for result in run_tests(cur, testable, cur.lab_package).results}
