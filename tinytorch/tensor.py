@@ -279,8 +279,7 @@ class Tensor:
         # END SOLUTION
 
     def __rtruediv__(self, other):
-        a, b, out = self._binary(other, "div", np.true_divide, reverse=True)
-        return Tensor._result(out, "div", (a, b), (a.data, b.data))
+        return self._operand(other).__truediv__(self)
 
     def __pow__(self, exponent):
         """z = a ** p for a number p, or elementwise a ** b for a tensor b."""
@@ -438,6 +437,8 @@ class Tensor:
         if dim is None:
             out = fn(self.data)
             return Tensor._result(np.asarray(out), op, (self,), (self.data, out))
+        if not isinstance(dim, int):
+            raise TypeError(f"{op}(): dim must be one int, got {dim!r}")
         axis = self._dims(dim, None)[0]
         kept = argfn(self.data, axis=axis, keepdims=True)
         values, indices = np.take_along_axis(self.data, kept, axis), kept
