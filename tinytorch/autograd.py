@@ -76,10 +76,10 @@ def pow(g, a, p):
 
 
 def pow_tensor(g, a, b, out):
-    """z = a^b:  dz/da = b a^(b-1),  dz/db = a^b log(a) (taken as 0 where a <= 0)."""
+    """z = a^b:  dz/da = b a^(b-1) (0 where b = 0),  dz/db = a^b log(a) (taken as 0 where a <= 0)."""
     # BEGIN SOLUTION
     with np.errstate(divide="ignore", invalid="ignore"):
-        grad_a = g * b * a ** (b - 1)
+        grad_a = np.where(b == 0, 0, g * b * a ** (b - 1))
     grad_b = g * out * np.log(np.where(a > 0, a, 1))
     return grad_a, grad_b
     # END SOLUTION
