@@ -8,7 +8,7 @@ SGD, DataLoader, Trainer):
   This is the model the milestone judges: its test accuracy must reach BAR.
 - by Rosenblatt's error-correction rule, for comparison. On a wrong answer the rule adds the image
   to the right digit's weights and subtracts it from the wrongly chosen digit's. That is one SGD
-  step with learning rate 1 on the perceptron criterion  max_j s_j - s_y  (see perceptron_criterion).
+  step with learning rate 1 on the perceptron criterion max_j s_j - s_y (perceptron_criterion).
 
 Usage:  python milestones/01_1957_perceptron/perceptron_digits.py [--seed N] [--epochs N] [--lr X]
         [--json] [--out PNG]       or, on your own modules (lab mode):  invoke milestone perceptron
@@ -48,18 +48,18 @@ FIGURE = HERE / "out" / "perceptron_digits.png"
 SHADES = " .:-=+*#%@"  # weakest to strongest ink in the text templates
 
 
-# ---- data ------------------------------------------------------------------------------------------
+# ---- data ----------------------------------------------------------------------------------------
 def load_digits():
-    """scikit-learn's 1,797 handwritten digits: images (N, 64) of 8x8 pixels valued 0-16, labels (N,).
+    """scikit-learn's 1,797 handwritten digits: images (N, 64) of 8x8 pixels 0-16, labels (N,).
 
-    Read from the CSV that scikit-learn ships (the same numbers load_digits() returns), found without
-    importing scikit-learn: that import alone takes about 2 s."""
+    Read from the CSV that scikit-learn ships (the numbers its load_digits() returns), found
+    without importing scikit-learn: that import alone takes about 2 s."""
     spec = importlib.util.find_spec("sklearn")
     if spec is None:
         sys.exit("error: scikit-learn is not installed; it ships the digits. "
                  "./lab.sh installs it, or: pip install scikit-learn")
-    table = np.loadtxt(Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz"),
-                       delimiter=",", dtype=np.float32)
+    csv = Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
+    table = np.loadtxt(csv, delimiter=",", dtype=np.float32)
     return table[:, :-1], table[:, -1].astype(np.int64)
 
 
@@ -77,28 +77,31 @@ def stratified_split(labels, shares, seed):
 
 
 def standardiser(x):
-    """(mean, scale) with z = (x - mean) * scale of unit variance per pixel on `x`; a pixel that never
-    varies gets scale 0, so it cannot carry weight."""
+    """(mean, scale) such that z = (x - mean) * scale has unit variance per pixel on `x`; a pixel
+    that never varies gets scale 0, so it cannot carry weight."""
     std = x.std(axis=0)
     return x.mean(axis=0), np.divide(1.0, std, out=np.zeros_like(std), where=std > 0)
 
 
-# ---- the two learning rules -----------------------------------------------------------------------
+# ---- the two learning rules ----------------------------------------------------------------------
 def perceptron_criterion(scores, target):
     """Rosenblatt's rule as a loss: L = sum_n (max_j s_nj - s_n,y_n), zero when the answer is right.
 
-    On a wrong row its gradient is x (e_pred - e_y)^T, so one SGD step with learning rate 1 adds x to
-    the true digit's weights and subtracts it from the predicted one's: the error-correction rule,
-    summed over the batch."""
+    On a wrong row its gradient is x (e_pred - e_y)^T, so one SGD step with learning rate 1 adds
+    x to the true digit's weights and subtracts it from the predicted one's: the error-correction
+    rule, summed over the batch."""
     return (scores.max(dim=1).values - scores[tt.arange(len(target)), target]).sum()
 
 
-def train(loss_fn, lr, epochs, seed, loaders, log):
-    """A fresh 64 -> 10 perceptron trained by SGD on `loss_fn`, and its Trainer (history, evaluate)."""
+def train(loss_fn, lr, epochs, seed, train_set, val_loader, log):
+    """A fresh 64 -> 10 perceptron trained by SGD on `loss_fn`, and its Trainer (history, evaluate).
+
+    `seed` fixes the initial weights and the order of the batches."""
     tt.manual_seed(seed)
     model = nn.Linear(64, 10)
     trainer = Trainer(model, loss_fn, optim.SGD(model.parameters(), lr=lr), log=log)
-    trainer.fit(loaders["train"], loaders["validation"], epochs=epochs)
+    batches = DataLoader(train_set, batch_size=BATCH_SIZE, shuffle=True, seed=seed)
+    trainer.fit(batches, val_loader, epochs=epochs)
     return model, trainer
 
 
@@ -145,17 +148,19 @@ def draw(path, runs, history, counts):
     loss_ax, acc_ax, cm_ax = (fig.add_subplot(cell) for cell in rows[-1].subgridspec(1, 3))
     epochs = [h["epoch"] for h in history]
     acc_ax.axhline(BAR, color="grey", linestyle=":", label=f"bar (test) {BAR:.0%}")
-    for ax, key, label in ((loss_ax, "loss", "cross-entropy loss"), (acc_ax, "accuracy", "accuracy")):
+    curves = ((loss_ax, "loss", "cross-entropy loss"), (acc_ax, "accuracy", "accuracy"))
+    for ax, key, title in curves:
         ax.plot(epochs, [h[f"train_{key}"] for h in history], label="train")
         ax.plot(epochs, [h[f"val_{key}"] for h in history], label="validation")
-        ax.set_xlabel("epoch"), ax.set_title(label), ax.legend()
+        ax.set_xlabel("epoch"), ax.set_title(title), ax.legend()
     cm_ax.imshow(counts, cmap="Blues")
     for (true, pred), n in np.ndenumerate(counts):
         if n:
             cm_ax.text(pred, true, str(n), ha="center", va="center", fontsize=8,
                        color="white" if n > counts.max() / 2 else "black")
     cm_ax.set_xticks(range(10)), cm_ax.set_yticks(range(10))
-    cm_ax.set_xlabel("predicted digit"), cm_ax.set_ylabel("true digit"), cm_ax.set_title("test confusion matrix")
+    cm_ax.set_xlabel("predicted digit"), cm_ax.set_ylabel("true digit")
+    cm_ax.set_title("test confusion matrix")
     fig.suptitle("Rosenblatt's perceptron on handwritten digits, built with tinytorch")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
@@ -174,18 +179,21 @@ def positive(kind):
 
 def options(argv):
     parser = argparse.ArgumentParser(
-        description="Milestone 01 (1957): Rosenblatt's perceptron on handwritten digits, built from tinytorch. "
-                    f"Exits 1 when the test accuracy is below {BAR:.0%}.")
+        description="Milestone 01 (1957): Rosenblatt's perceptron on handwritten digits, built "
+                    f"from tinytorch. Exits 1 when the test accuracy is below {BAR:.0%}.")
     parser.add_argument("--seed", type=int, default=SEED,
-                        help=f"seed of the initial weights and the shuffling; the data split is fixed (default {SEED})")
+                        help="seed of the initial weights and of the shuffling; the data split "
+                             f"is fixed (default {SEED})")
     parser.add_argument("--epochs", type=positive(int), default=EPOCHS,
                         help=f"passes over the training images (default {EPOCHS})")
     parser.add_argument("--lr", type=positive(float), default=LR,
                         help=f"learning rate of the cross-entropy run (default {LR})")
     parser.add_argument("--json", action="store_true",
-                        help="print only the results, as one JSON object (no progress, no pictures)")
+                        help="print only the results, as one JSON object (no progress, no "
+                             "pictures)")
     parser.add_argument("--out", type=Path, default=FIGURE,
-                        help="where to save the PNG (default milestones/01_1957_perceptron/out/perceptron_digits.png)")
+                        help="where to save the PNG (default: out/perceptron_digits.png beside "
+                             "this script)")
     return parser.parse_args(argv)
 
 
@@ -200,6 +208,15 @@ def finite(x):
     return float(x) if math.isfinite(x) else None
 
 
+def prepare():
+    """The split {part: indices}, each part's standardised (images, labels), the pixel scales."""
+    images, labels = load_digits()
+    parts = stratified_split(labels, SPLIT, SPLIT_SEED)
+    mean, scale = standardiser(images[parts["train"]])
+    data = {part: ((images[idx] - mean) * scale, labels[idx]) for part, idx in parts.items()}
+    return parts, data, scale
+
+
 def main(argv=None):
     args = options(argv)
     say = (lambda *lines: None) if args.json else print
@@ -207,26 +224,24 @@ def main(argv=None):
     say(f"Milestone 01 (1957): Rosenblatt's perceptron on handwritten digits\n{describe(whose)}")
     if not os.environ.get(ENV):
         say("(lab mode is off: `invoke milestone perceptron` runs your modules)")
-
-    images, labels = load_digits()
-    parts = stratified_split(labels, SPLIT, SPLIT_SEED)
-    mean, scale = standardiser(images[parts["train"]])
-    data = {part: ((images[idx] - mean) * scale, labels[idx]) for part, idx in parts.items()}
-    sizes = ", ".join(f"{len(idx)} {part}" for part, idx in parts.items())
-    say(f"data: scikit-learn digits, {len(labels)} images of 8x8 pixels; fixed stratified split "
-        f"(seed {SPLIT_SEED}): {sizes}; pixels standardised on the training images")
-    datasets = {part: TensorDataset(tt.tensor(x), tt.tensor(y)) for part, (x, y) in data.items()}
-    loaders = {part: DataLoader(ds, batch_size=len(ds)) for part, ds in datasets.items()}
-    loaders["train"] = DataLoader(datasets["train"], batch_size=BATCH_SIZE, shuffle=True, seed=args.seed)
-    measured = dict(loaders)
-    measured["train"] = DataLoader(datasets["train"], batch_size=len(datasets["train"]))
+    parts, data, scale = prepare()
+    say(f"data: scikit-learn digits, {sum(map(len, parts.values()))} images of 8x8 pixels; "
+        f"fixed stratified split (seed {SPLIT_SEED}): "
+        + ", ".join(f"{len(idx)} {part}" for part, idx in parts.items())
+        + "; pixels standardised on the training images")
+    sets = {part: TensorDataset(tt.tensor(x), tt.tensor(y)) for part, (x, y) in data.items()}
+    whole = {part: DataLoader(dataset, batch_size=len(dataset)) for part, dataset in sets.items()}
 
     say(f"\ntraining 64 -> 10 by SGD on cross-entropy: lr {args.lr:g}, batch {BATCH_SIZE}, "
         f"{args.epochs} epochs, seed {args.seed}")
     try:
-        runs = {"gradient": train(nn.CrossEntropyLoss(), args.lr, args.epochs, args.seed, loaders, say),
-                "rosenblatt": train(perceptron_criterion, 1.0, args.epochs, args.seed, loaders, None)}
-        results = {name: {part: trainer.evaluate(loader) for part, loader in measured.items()}
+        runs = {
+            "gradient": train(nn.CrossEntropyLoss(), args.lr, args.epochs, args.seed,
+                              sets["train"], whole["validation"], say),
+            "rosenblatt": train(perceptron_criterion, 1.0, args.epochs, args.seed,
+                                sets["train"], whole["validation"], None),
+        }
+        results = {name: {part: trainer.evaluate(loader) for part, loader in whole.items()}
                    for name, (_, trainer) in runs.items()}
     except NotImplementedError as err:
         print(f"error: the milestone needs code that is not written yet: {err}", file=sys.stderr)
@@ -242,18 +257,19 @@ def main(argv=None):
                for key, value in measures.items()},
             "rosenblatt": {f"{part}_accuracy": measures["accuracy"]
                            for part, measures in results["rosenblatt"].items()},
-            "bar": BAR, "passed": passed, "seconds": round(time.perf_counter() - START, 3), "whose": whose,
+            "bar": BAR, "passed": passed, "whose": whose,
+            "seconds": round(time.perf_counter() - START, 3),
         }))
     else:
         names = {"gradient": "SGD on cross-entropy", "rosenblatt": "Rosenblatt's rule"}
         say(f"\n{'':<22}{'train':>8}{'valid.':>8}{'test':>8}{'test loss':>11}")
         for name, measures in results.items():
-            accs = "".join(f"{measures[part]['accuracy']:>8.1%}" for part in parts)
+            accuracies = "".join(f"{measures[part]['accuracy']:>8.1%}" for part in parts)
             loss = f"{measures['test']['loss']:>11.4f}" if name == "gradient" else ""
-            say(f"{names[name]:<22}{accs}{loss}")
+            say(f"{names[name]:<22}{accuracies}{loss}")
         say(f"{'bar':<38}{BAR:>8.0%}   {'PASS' if passed else 'FAIL'}")
 
-        # The weights on the standardised pixels; a pixel that never varies is blank (its weight is unused).
+        # The weights on the standardised pixels; a pixel that never varies is blank (unused).
         templates = {names[name]: (model.weight.detach().numpy() * (scale > 0)).reshape(10, 8, 8)
                      for name, (model, _) in runs.items()}
         say("\nthe learned templates (SGD on cross-entropy): where each digit wants ink\n"
