@@ -20,6 +20,9 @@ class Optimizer:
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got a Tensor; pass [tensor] or model.parameters()")
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")
