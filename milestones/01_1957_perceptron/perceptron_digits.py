@@ -280,8 +280,9 @@ def main(argv=None):
         say(f"time: {time.perf_counter() - START:.2f} s")
 
     if not passed:
+        hint = "\n`invoke status` shows which of your modules pass their tests." * ("yours" in whose.values())
         print(f"FAILED: test accuracy {test:.1%} is below the bar of {BAR:.0%}, short by "
-              f"{(BAR - test) * 100:.1f} points. {describe(whose)}", file=sys.stderr)
+              f"{(BAR - test) * 100:.1f} points. {describe(whose)}{hint}", file=sys.stderr)
         return 1
     return 0
 
