@@ -9,7 +9,10 @@ import shlex
 
 from invoke import Exit, task
 
-from lab import LabError, UsageError, curriculum, doctor as lab_doctor, milestones, runner, scaffold as lab_scaffold
+from lab import LabError, UsageError, curriculum, runner
+from lab import doctor as lab_doctor
+from lab import milestones as milestones_
+from lab import scaffold as lab_scaffold
 from lab import status as lab_status
 
 MODULE_HELP = "the module: its number (06 or 6) or its name (optimizers); `invoke status` lists them"
@@ -37,7 +40,10 @@ def _module(cur, key):
 @task(help={"json": "print the checks as JSON instead of a table"})
 @_honest
 def doctor(c, json_=False):
-    """Check that this environment is fit for the lab (exit 1 on a failure)."""
+    """Check that this environment is fit for the lab.
+
+    Each check prints ok, warn or fail, with a fix; any fail makes the exit status 1.
+    """
     results = lab_doctor.run(curriculum.load())
     print(lab_doctor.as_json(results) if json_ else lab_doctor.render(results))
     if lab_doctor.failed(results):
@@ -60,7 +66,7 @@ def _announce(cur, module, written):
             "force": "replace your file anyway, after saving a timestamped copy in lab/backups/"})
 @_honest
 def scaffold(c, module=None, force=False):
-    """Start a module: write lab/tinytorch/<file>, with stubs for you to fill."""
+    """Start a module: write lab/tinytorch/<file> with stubs to fill."""
     cur = curriculum.load()
     chosen = _module(cur, module)
     _announce(cur, chosen, lab_scaffold.write_scaffold(cur, chosen, force=force))
@@ -84,7 +90,7 @@ def reset(c, module=None):
 })
 @_honest
 def test(c, module=None, reference=False, verbose=False):
-    """Test your modules (or the reference) and say what to fix, and where."""
+    """Test your modules (or the reference): what to fix, and where."""
     cur = curriculum.load()
     if module is not None:
         chosen = [cur.module(module)]
@@ -107,16 +113,22 @@ def test(c, module=None, reference=False, verbose=False):
 @task
 @_honest
 def status(c):
-    """Show your modules, their tests, and the milestones you have unlocked."""
+    """Show your modules, their tests, and the milestones unlocked."""
     cur = curriculum.load()
     print(lab_status.render(cur, lab_status.results(cur, list(cur.modules))))
+
+
+@task
+@_honest
+def milestones(c):
+    """List the milestones and the modules each one needs."""
+    print(milestones_.listing(curriculum.load()))
 
 
 @task(
     positional=["name"],
     help={
-        "name": "the milestone: its name (perceptron) or number (1)",
-        "list": "list the milestones and exit",
+        "name": "the milestone: its name (perceptron) or number (1); `invoke milestones` lists them",
         "json": "passed to the milestone: print its results as JSON",
         "seed": "passed to the milestone: the random seed",
         "epochs": "passed to the milestone: how many epochs to train",
@@ -124,20 +136,17 @@ def status(c):
     },
 )
 @_honest
-def milestone(c, name=None, list_=False, json_=False, seed=None, epochs=None, lr=None):
-    """Run a milestone on your code, the reference filling in the rest."""
+def milestone(c, name, json_=False, seed=None, epochs=None, lr=None):
+    """Run a milestone on your code; the reference fills in the rest.
+
+    Options the milestone knows that are not listed here go after --.
+    """
     cur = curriculum.load()
-    if list_:
-        print(milestones.listing(cur))
-        return
-    if name is None:
-        raise UsageError("say which milestone, e.g. invoke milestone "
-                         f"{cur.milestones[0].name}; the milestones:\n{milestones.listing(cur)}")
     chosen = cur.milestone(name)
     options = {"--seed": seed, "--epochs": epochs, "--lr": lr}
     args = (["--json"] if json_ else []) + [f"{flag}={value}" for flag, value in options.items()
                                             if value is not None]
-    code = milestones.run(cur, chosen, args + shlex.split(c.remainder))
+    code = milestones_.run(cur, chosen, args + shlex.split(c.remainder))
     if code:
         raise Exit(code=code)
 
@@ -145,7 +154,10 @@ def milestone(c, name=None, list_=False, json_=False, seed=None, epochs=None, lr
 @task
 @_honest
 def check(c):
-    """Run every test on the reference (tests/, lab/modules/); options after --."""
+    """Run every test on the reference (pytest options after --).
+
+    The whole suite, tests/ and lab/modules/; collecting no test at all is a failure.
+    """
     code = runner.check(curriculum.load(), shlex.split(c.remainder))
     if code:
         raise Exit(code=code)
@@ -154,7 +166,7 @@ def check(c):
 @task
 @_honest
 def bench(c):
-    """Time the engine (python -m benchmarks); its options go after --."""
+    """Time the engine: python -m benchmarks (its options after --)."""
     code = runner.bench(curriculum.load(), shlex.split(c.remainder))
     if code:
         raise Exit(code=code)

@@ -63,10 +63,21 @@ class ModuleResult:
     def ok(self) -> bool:
         return self.failed == 0 and self.passed > 0
 
+    def _stubs(self, own: bool) -> list[str]:
+        return list(dict.fromkeys(
+            test.function for test in self.tests
+            if test.is_stub and (Path(test.location.rpartition(":")[0]).name == self.module.file) == own
+        ))
+
     @property
     def stubs(self) -> list[str]:
-        """The learner's functions still raising NotImplementedError, in the order tests hit them."""
-        return list(dict.fromkeys(test.function for test in self.tests if test.is_stub))
+        """This module's functions the learner has not written yet, in the order tests hit them."""
+        return self._stubs(own=True)
+
+    @property
+    def waits_on(self) -> list[str]:
+        """Functions of the learner's other modules, not written yet, that these tests call."""
+        return self._stubs(own=False)
 
 
 @dataclass
@@ -155,6 +166,8 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
         stubs = result.stubs
         if stubs:
             lines.append(f"  still to write ({len(stubs)}): " + ", ".join(stubs))
+        if result.waits_on:
+            lines.append("  waits on your earlier modules' stubs: " + ", ".join(result.waits_on))
         other = [t for t in result.tests if t.outcome in ("failed", "error") and not t.is_stub]
         for test in other[:10]:
             lines.append(f"  FAIL {test.name}  {_where(cur, test)}".rstrip())
@@ -163,7 +176,8 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
         if len(other) > 10:
             lines.append(f"  ... and {len(other) - 10} more failing tests")
         if not result.ok and lab:
-            todo = f"write {stubs[0]}" if stubs else "fix the failures above"
+            todo = (f"write {stubs[0]}" if stubs else
+                    f"write {result.waits_on[0]} first" if result.waits_on else "fix the failures above")
             lines.append(
                 f"  next: {todo} (guide: {cur.rel(cur.guide(module))}), "
                 f"then: invoke test --module {module.number:02d}"

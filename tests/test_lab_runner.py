@@ -173,3 +173,14 @@ def test_not_passing_notes_earlier_modules(repo):
     assert not_passing(repo, beta) == ["01 alpha: 0 of 3 tests pass"]
     solve(repo, "alpha")
     assert not_passing(repo, beta) == []
+
+
+def test_a_stub_in_an_earlier_module_is_named_as_such(repo):
+    write_scaffold(repo, repo.module("alpha"))
+    solve(repo, "beta")
+    report = run_tests(repo, [repo.module("beta")], repo.lab_package)
+    result = report.results[0]
+    assert result.stubs == [] and result.waits_on == ["double"]
+    text = summary(repo, report)
+    assert "waits on your earlier modules' stubs: double" in text
+    assert "next: write double first" in text
