@@ -332,7 +332,8 @@ def cross_entropy(g, probs, rows, q, smoothing, reduction):
         grad = probs * column
         if smoothing:
             grad -= smoothing / num_classes * column
-        grad[rows] -= (1 - smoothing) * g
+            g = (1 - smoothing) * g
+        grad[rows] -= g
     else:
         grad = (probs * q.sum(axis=-1, keepdims=True) - q) * column
     return (grad,)
@@ -401,10 +402,12 @@ def topological_order(roots):
         if id(tensor) in visited:
             continue
         visited.add(id(tensor))
-        stack.append((tensor, True))
         node = tensor._node
-        if node is not None:
-            stack.extend((t, False) for t in node.inputs if t.requires_grad and id(t) not in visited)
+        if node is None:  # a leaf: no inputs to wait for
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        stack.extend((t, False) for t in node.inputs if t.requires_grad and id(t) not in visited)
     order.reverse()
     return order
     # END SOLUTION

@@ -78,9 +78,10 @@ def cross_entropy(input, target, *, reduction="mean", label_smoothing=0.0):
     rows = None
     if q is None:  # class indices: -log p[target] = log_total - shifted[target]
         rows = (np.arange(len(labels)), labels) if labels.ndim else (labels,)
-        losses = (1 - label_smoothing) * (log_total[..., 0] - shifted[rows])
-        if label_smoothing:  # the uniform part: -mean over classes of log p
-            losses += label_smoothing * (log_total[..., 0] - shifted.mean(axis=-1))
+        losses = log_total[..., 0] - shifted[rows]
+        if label_smoothing:  # mix in the uniform part: -mean over classes of log p
+            uniform = log_total[..., 0] - shifted.mean(axis=-1)
+            losses = (1 - label_smoothing) * losses + label_smoothing * uniform
     else:
         if label_smoothing:
             q = q * (1 - label_smoothing) + label_smoothing / num_classes
