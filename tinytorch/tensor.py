@@ -61,8 +61,8 @@ def as_array(data, dtype=None):
     """The NumPy array for `data`: a Tensor's array, a NumPy array as it is, Python data by PyTorch's defaults."""
     if isinstance(data, Tensor):
         array = data.data
-    elif isinstance(data, np.ndarray):
-        array = data
+    elif isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype, scalars too
+        array = np.asarray(data)
     else:
         array = np.asarray(data)
         if dtype is None:
@@ -90,7 +90,7 @@ class Tensor:
     def _result(data, op, inputs, saved=()):
         """Wrap `data`; if any input needs a gradient (and grad mode is on), remember how it was made."""
         out = Tensor.__new__(Tensor)
-        out.data = data
+        out.data = np.asarray(data)  # NumPy gives scalars for a 1-D @ 1-D or a full integer index
         out.grad = None
         out._node = None
         out.requires_grad = False
