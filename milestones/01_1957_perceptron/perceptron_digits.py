@@ -133,19 +133,22 @@ def draw(path, runs, history, counts):
     """One PNG: both runs' weight templates, the learning curves, the test confusion matrix."""
     from matplotlib.figure import Figure  # imported here: only a run that draws pays for it
 
-    fig = Figure(figsize=(12, 8.5), layout="constrained")
-    rows = fig.add_gridspec(len(runs) + 1, 1, height_ratios=[1] * len(runs) + [3])
+    fig = Figure(figsize=(12, 8))
+    grid = fig.add_gridspec(len(runs) + 1, 3, height_ratios=[1] * len(runs) + [2.6],
+                            left=0.05, right=0.98, top=0.9, bottom=0.07, hspace=0.35, wspace=0.25)
     for row, (title, templates) in enumerate(runs.items()):
-        cells = rows[row].subgridspec(1, 10)
-        limit = np.abs(templates).max()
+        ax = fig.add_subplot(grid[row, :])
+        # One image per run: the ten 8x8 templates side by side, a blank column between them.
+        strip = np.full((8, 10 * 9 - 1), np.nan)
         for digit, template in enumerate(templates):
-            ax = fig.add_subplot(cells[digit])
-            ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_xticks([]), ax.set_yticks([])
-            ax.set_title(str(digit))
-            if digit == 0:
-                ax.set_ylabel(title, rotation=0, ha="right", va="center")
-    loss_ax, acc_ax, cm_ax = (fig.add_subplot(cell) for cell in rows[-1].subgridspec(1, 3))
+            strip[:, 9 * digit:9 * digit + 8] = template
+        limit = np.abs(templates).max()
+        ax.imshow(strip, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_xticks(np.arange(10) * 9 + 3.5, [str(d) for d in range(10)]), ax.set_yticks([])
+        ax.tick_params(length=0)
+        ax.set_frame_on(False)
+        ax.set_title(f"weights of {title} (red: ink speaks for the digit, blue: against)")
+    loss_ax, acc_ax, cm_ax = (fig.add_subplot(grid[-1, col]) for col in range(3))
     epochs = [h["epoch"] for h in history]
     acc_ax.axhline(BAR, color="grey", linestyle=":", label=f"bar (test) {BAR:.0%}")
     curves = ((loss_ax, "loss", "cross-entropy loss"), (acc_ax, "accuracy", "accuracy"))
@@ -280,7 +283,8 @@ def main(argv=None):
         say(f"time: {time.perf_counter() - START:.2f} s")
 
     if not passed:
-        hint = "\n`invoke status` shows which of your modules pass their tests." * ("yours" in whose.values())
+        mine = "yours" in whose.values()
+        hint = "\n`invoke status` shows which of your modules pass their tests." if mine else ""
         print(f"FAILED: test accuracy {test:.1%} is below the bar of {BAR:.0%}, short by "
               f"{(BAR - test) * 100:.1f} points. {describe(whose)}{hint}", file=sys.stderr)
         return 1
