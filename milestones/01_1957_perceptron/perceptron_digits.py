@@ -228,10 +228,10 @@ def main(argv=None):
     if not os.environ.get(ENV):
         say("(lab mode is off: `invoke milestone perceptron` runs your modules)")
     parts, data, scale = prepare()
-    say(f"data: scikit-learn digits, {sum(map(len, parts.values()))} images of 8x8 pixels; "
-        f"fixed stratified split (seed {SPLIT_SEED}): "
-        + ", ".join(f"{len(idx)} {part}" for part, idx in parts.items())
-        + "; pixels standardised on the training images")
+    say(f"data:  scikit-learn digits, {sum(map(len, parts.values()))} images of 8x8 pixels, "
+        "standardised with the training images' mean and spread\n"
+        f"split: fixed, stratified by digit (seed {SPLIT_SEED}): "
+        + ", ".join(f"{len(idx)} {part}" for part, idx in parts.items()))
     sets = {part: TensorDataset(tt.tensor(x), tt.tensor(y)) for part, (x, y) in data.items()}
     whole = {part: DataLoader(dataset, batch_size=len(dataset)) for part, dataset in sets.items()}
 
