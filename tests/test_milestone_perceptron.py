@@ -10,6 +10,7 @@ import pytest
 from lab.curriculum import load
 from lab.milestones import command
 from lab.overlay import child_env
+from lab.scaffold import scaffold_text
 
 CUR = load()
 MILESTONE = CUR.milestone("perceptron")
@@ -23,14 +24,6 @@ def _idle(self):
 
 
 SGD.step = Adam.step = _idle
-"""
-UNWRITTEN_STEP = """
-
-def _unwritten(self):
-    raise NotImplementedError("06 optimizers: SGD.step is yours to write")
-
-
-SGD.step = _unwritten
 """
 
 
@@ -113,11 +106,12 @@ def test_fails_honestly_when_the_optimizer_does_nothing(tmp_path):
     assert "Your code: optimizers." in done.stderr and "invoke status" in done.stderr
 
 
-def test_a_module_not_written_yet_is_named(tmp_path):
-    stub = learner_optimizers(tmp_path, extra=UNWRITTEN_STEP)
-    done = run("--json", lab_folder=stub)
+def test_a_module_just_scaffolded_is_named(tmp_path):
+    optimizers = CUR.module("optimizers")
+    (tmp_path / optimizers.file).write_text(scaffold_text(CUR, optimizers)[0])
+    done = run("--json", lab_folder=tmp_path)
     assert done.returncode == 1 and done.stdout == ""
-    assert "not written yet: 06 optimizers: SGD.step is yours to write" in done.stderr
+    assert "error: the milestone needs code that is not written yet: 06 optimizers" in done.stderr
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [

@@ -237,18 +237,14 @@ def main(argv=None):
 
     say(f"\ntraining 64 -> 10 by SGD on cross-entropy: lr {args.lr:g}, batch {BATCH_SIZE}, "
         f"{args.epochs} epochs, seed {args.seed}")
-    try:
-        runs = {
-            "gradient": train(nn.CrossEntropyLoss(), args.lr, args.epochs, args.seed,
-                              sets["train"], whole["validation"], say),
-            "rosenblatt": train(perceptron_criterion, 1.0, args.epochs, args.seed,
-                                sets["train"], whole["validation"], None),
-        }
-        results = {name: {part: trainer.evaluate(loader) for part, loader in whole.items()}
-                   for name, (_, trainer) in runs.items()}
-    except NotImplementedError as err:
-        print(f"error: the milestone needs code that is not written yet: {err}", file=sys.stderr)
-        return 1
+    runs = {
+        "gradient": train(nn.CrossEntropyLoss(), args.lr, args.epochs, args.seed,
+                          sets["train"], whole["validation"], say),
+        "rosenblatt": train(perceptron_criterion, 1.0, args.epochs, args.seed,
+                            sets["train"], whole["validation"], None),
+    }
+    results = {name: {part: trainer.evaluate(loader) for part, loader in whole.items()}
+               for name, (_, trainer) in runs.items()}
     test = results["gradient"]["test"]["accuracy"]
     passed = test >= BAR
 
@@ -292,4 +288,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except NotImplementedError as err:  # a scaffolded function the learner has not written yet
+        sys.exit(f"error: the milestone needs code that is not written yet: {err}")
