@@ -22,8 +22,9 @@ from pathlib import Path
 from . import ROOT
 from . import pins as lab_pins
 from .curriculum import Curriculum
-from .overlay import ENV, child_env
+from .overlay import ENV
 from .ui import paint, use_colour
+
 
 def _python() -> str:
     """This interpreter, relative to the checkout when it lives there (.venv/bin/python)."""

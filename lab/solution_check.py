@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import LabError
+from . import ROOT, LabError
 from .curriculum import Curriculum, Module, load
 from .runner import run_tests
 from .scaffold import Block, find_blocks, render
+from .ui import table
 
 STOP_AT_FIRST_FAILURE = ["-x", "-p", "no:cacheprovider"]
 
@@ -65,30 +66,31 @@ def check_module(cur: Curriculum, module: Module, pool: ThreadPoolExecutor) -> l
 
 
 def report(cur: Curriculum, outcomes: list[Outcome]) -> str:
-    lines = []
+    rows, problems = [], []
     for outcome in outcomes:
-        tag = "caught" if outcome.caught else "MISSED"
         if outcome.block is None:
-            lines.append(f"ERROR   {outcome.module.label}: {outcome.detail}")
+            problems.append(f"ERROR {outcome.module.label}: {outcome.detail}")
         else:
             where = f"{cur.rel(cur.reference_file(outcome.module))}:{outcome.block.begin}"
-            lines.append(f"{tag}  {outcome.module.label}  {outcome.block.function} ({where}): {outcome.detail}")
+            rows.append(["caught" if outcome.caught else "MISSED", outcome.module.label,
+                         outcome.block.function, where, outcome.detail])
     blocks = [o for o in outcomes if o.block is not None]
     caught = sum(o.caught for o in blocks)
     modules = len({o.module.name for o in outcomes})
-    lines.append(f"solution blocks: {len(blocks)} checked in {modules} modules, {caught} caught, "
-                 f"{len(blocks) - caught} missed, {len(outcomes) - len(blocks)} modules not checkable")
+    lines = ([table(rows)] if rows else []) + problems
+    lines.append(f"solution blocks: {len(blocks)} checked in {modules} module(s): {caught} caught, "
+                 f"{len(blocks) - caught} missed; {len(problems)} module(s) could not be checked")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab.solution_check", description=__doc__.split("\n")[0])
     parser.add_argument("--module", action="append", help="a module to check (06, 6 or optimizers); "
                         "repeat for more; default: every module")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="test runs at once (default: the number of CPUs)")
     args = parser.parse_args(argv)
-    cur = load()
+    cur = load(root)
     try:
         modules = [cur.module(key) for key in args.module] if args.module else list(cur.modules)
     except LabError as err:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .curriculum import Curriculum, Milestone, Module
-from .runner import ModuleResult, run_tests, module_tests
+from .runner import ModuleResult, module_tests, run_tests
 from .ui import table
 
 
