@@ -87,7 +87,7 @@ def standardiser(x):
 def perceptron_criterion(scores, target):
     """Rosenblatt's rule as a loss: L = sum_n (max_j s_nj - s_n,y_n), zero when the answer is right.
 
-    On a wrong row its gradient is x (e_pred - e_y)^T, so one SGD step with learning rate 1 adds
+    On a wrong row its gradient is (e_pred - e_y) x^T, so one SGD step with learning rate 1 adds
     x to the true digit's weights and subtracts it from the predicted one's: the error-correction
     rule, summed over the batch."""
     return (scores.max(dim=1).values - scores[tt.arange(len(target)), target]).sum()
