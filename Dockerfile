@@ -12,8 +12,11 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # The learner: uid 1000, the uid that Codespaces and most Linux hosts give the checkout's owner.
+# Login shells (the dev container's environment probe among them) reset PATH in /etc/profile:
+# profile.d puts the conda environment back on it.
 RUN useradd --create-home --uid 1000 --shell /bin/bash learner \
-    && chown -R learner:learner /opt/conda
+    && chown -R learner:learner /opt/conda \
+    && echo "export PATH=/opt/conda/bin:\$PATH" >/etc/profile.d/tinytorch-lab.sh
 USER 1000:1000
 
 # BLAS sees the host's cores, not the container's share: keep each pool to the 2 cores that
