@@ -184,17 +184,17 @@ def options(argv):
     parser = argparse.ArgumentParser(
         description="Milestone 01 (1957): Rosenblatt's perceptron on handwritten digits, built "
                     f"from tinytorch. Exits 1 when the test accuracy is below {BAR:.0%}.")
-    parser.add_argument("--seed", type=int, default=SEED,
+    parser.add_argument("--seed", type=int, default=SEED, metavar="N",
                         help="seed of the initial weights and of the shuffling; the data split "
                              f"is fixed (default {SEED})")
-    parser.add_argument("--epochs", type=positive(int), default=EPOCHS,
+    parser.add_argument("--epochs", type=positive(int), default=EPOCHS, metavar="N",
                         help=f"passes over the training images (default {EPOCHS})")
-    parser.add_argument("--lr", type=positive(float), default=LR,
+    parser.add_argument("--lr", type=positive(float), default=LR, metavar="X",
                         help=f"learning rate of the cross-entropy run (default {LR})")
     parser.add_argument("--json", action="store_true",
                         help="print only the results, as one JSON object (no progress, no "
                              "pictures)")
-    parser.add_argument("--out", type=Path, default=FIGURE,
+    parser.add_argument("--out", type=Path, default=FIGURE, metavar="PNG",
                         help="where to save the PNG (default: out/perceptron_digits.png beside "
                              "this script)")
     return parser.parse_args(argv)
