@@ -17,6 +17,7 @@ from pathlib import Path
 from . import LabError
 from .curriculum import Curriculum, Module
 from .overlay import child_env, describe
+from .scaffold import find_blocks, stub_named
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,9 @@ class Record:
         return self.nodeid.rsplit("::", 1)[-1]
 
     @property
-    def is_stub(self) -> bool:
-        """Failed on a stub of the learner's: a function not written yet."""
-        return self.exception == "NotImplementedError" and bool(self.yours)
+    def stub(self) -> tuple[str, str] | None:
+        """(module label, function) when this test failed on a stub: a function not written yet."""
+        return stub_named(self.message) if self.outcome in ("failed", "error") else None
 
 
 @dataclass
@@ -63,21 +64,20 @@ class ModuleResult:
     def ok(self) -> bool:
         return self.failed == 0 and self.passed > 0
 
-    def _stubs(self, own: bool) -> list[str]:
+    @property
+    def stubs(self) -> list[str]:
+        """This module's functions the learner has not written yet, that its tests ran into."""
         return list(dict.fromkeys(
-            test.function for test in self.tests
-            if test.is_stub and (Path(test.location.rpartition(":")[0]).name == self.module.file) == own
+            test.stub[1] for test in self.tests if test.stub and test.stub[0] == self.module.label
         ))
 
     @property
-    def stubs(self) -> list[str]:
-        """This module's functions the learner has not written yet, in the order tests hit them."""
-        return self._stubs(own=True)
-
-    @property
     def waits_on(self) -> list[str]:
-        """Functions of the learner's other modules, not written yet, that these tests call."""
-        return self._stubs(own=False)
+        """Functions of the learner's other modules, not written yet, that these tests ran into."""
+        return list(dict.fromkeys(
+            f"{test.stub[1]} ({test.stub[0]})" for test in self.tests
+            if test.stub and test.stub[0] != self.module.label
+        ))
 
 
 @dataclass
@@ -90,6 +90,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(result.ok for result in self.results)
+
+
+BROKEN = (3, 4)  # pytest's exit statuses for an internal error and a usage error
+NO_TESTS = 5  # pytest's exit status when it collected nothing
 
 
 def module_tests(cur: Curriculum, module: Module) -> list[Path]:
@@ -123,10 +127,10 @@ def run_tests(
             stdout=None if show_output else subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True,
         )
-        if not report_path.exists():
+        if done.returncode in BROKEN or not report_path.exists():
             raise LabError(
-                f"pytest stopped before running the tests (exit {done.returncode}):\n"
-                + (done.stdout or "").strip()[-2000:]
+                f"pytest itself failed (exit status {done.returncode}), so the tests could not report"
+                + (":\n" + done.stdout.strip()[-3000:] if done.stdout else "; its output is above")
             )
         data = json.loads(report_path.read_text())
     records = [Record(**record) for record in data["tests"]]
@@ -146,6 +150,13 @@ def _where(cur: Curriculum, test: Record) -> str:
     return f"at {location}" if location else ""
 
 
+def _in_file_order(cur: Curriculum, module: Module, functions: list[str]) -> list[str]:
+    """`functions` in the order of the module's solution blocks, the order its guide follows."""
+    reference = cur.reference_file(module)
+    order = [block.function for block in find_blocks(reference.read_text(encoding="utf-8"))]
+    return sorted(functions, key=lambda name: order.index(name) if name in order else len(order))
+
+
 def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
     """What a learner needs: per module, passes, functions still to write, failures and where."""
     lines = []
@@ -163,12 +174,12 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
             )
         if result.total == 0:
             lines.append("  no test ran: check the module's test files")
-        stubs = result.stubs
+        stubs = _in_file_order(cur, module, result.stubs)
         if stubs:
             lines.append(f"  still to write ({len(stubs)}): " + ", ".join(stubs))
         if result.waits_on:
             lines.append("  waits on your earlier modules' stubs: " + ", ".join(result.waits_on))
-        other = [t for t in result.tests if t.outcome in ("failed", "error") and not t.is_stub]
+        other = [t for t in result.tests if t.outcome in ("failed", "error") and not t.stub]
         for test in other[:10]:
             lines.append(f"  FAIL {test.name}  {_where(cur, test)}".rstrip())
             if test.message:
@@ -188,9 +199,6 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
     failed = sum(r.failed for r in report.results)
     lines.append(f"{passed} passed, {failed} failed")
     return "\n".join(lines)
-
-
-NO_TESTS = 5  # pytest's exit status when it collected nothing
 
 
 def check(cur: Curriculum, pytest_args: Sequence[str] = ()) -> int:

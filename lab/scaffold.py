@@ -124,6 +124,15 @@ def stub_message(cur: Curriculum, module: Module, function: str) -> str:
     return f"{module.label}: {function} is yours to write; see {cur.rel(cur.guide(module))}"
 
 
+_STUB_MESSAGE = re.compile(r"(\d{2} \w+): (\S+) is yours to write; see ")
+
+
+def stub_named(text: str) -> tuple[str, str] | None:
+    """The (module label, function) named by a stub's message quoted in `text`, if any."""
+    found = _STUB_MESSAGE.search(text)
+    return (found[1], found[2]) if found else None
+
+
 def render(
     cur: Curriculum,
     module: Module,

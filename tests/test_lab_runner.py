@@ -10,7 +10,7 @@ import pytest
 from lab import ROOT, LabError
 from lab.curriculum import load
 from lab.overlay import ENV, child_env, describe, enable
-from lab.runner import run_tests, summary
+from lab.runner import ModuleResult, Record, Report, run_tests, summary
 from lab.scaffold import write_scaffold
 from lab.status import not_passing, render, results, waiting_for
 from lab.testing import make_repo, solve
@@ -142,6 +142,11 @@ def test_a_file_that_does_not_parse_is_reported_not_crashed_on(repo):
     assert "at lab/tinytorch/alpha.py:1" in text and "next: fix the failures above" in text
 
 
+def test_pytest_failing_itself_is_an_error_with_its_output(repo):
+    with pytest.raises(LabError, match=r"pytest itself failed \(exit status 4\)(.|\n)*--no-such-option"):
+        run_tests(repo, [repo.module("alpha")], None, ["--no-such-option"])
+
+
 def test_missing_tests_are_an_error_that_says_where_it_looked(repo):
     shutil.rmtree(repo.module_dir(repo.module("beta")))
     with pytest.raises(LabError, match=r"no tests found for 02 beta \(looked for lab/modules/02_beta/test_\*.py\)"):
@@ -180,7 +185,21 @@ def test_a_stub_in_an_earlier_module_is_named_as_such(repo):
     solve(repo, "beta")
     report = run_tests(repo, [repo.module("beta")], repo.lab_package)
     result = report.results[0]
-    assert result.stubs == [] and result.waits_on == ["double"]
+    assert result.stubs == [] and result.waits_on == ["double (01 alpha)"]
     text = summary(repo, report)
-    assert "waits on your earlier modules' stubs: double" in text
-    assert "next: write double first" in text
+    assert "waits on your earlier modules' stubs: double (01 alpha)" in text
+    assert "next: write double (01 alpha) first" in text
+
+
+def test_a_stub_quoted_in_another_failure_counts_as_that_stub_and_stubs_come_in_file_order(repo):
+    module = repo.module("alpha")
+    quoted = Record("t.py::test_a", "failed", "AssertionError: the message should name x: "
+                    "'01 alpha: Box.get is yours to write; see lab/modules/01_alpha/README.md'")
+    raised = Record("t.py::test_b", "failed", "NotImplementedError: 01 alpha: double is yours to write; "
+                    "see lab/modules/01_alpha/README.md", "NotImplementedError", "double")
+    wrong = Record("t.py::test_c", "failed", "AssertionError: assert 9 == 6")
+    result = ModuleResult(module, [quoted, raised, wrong, Record("t.py::test_d", "passed")])
+    assert result.stubs == ["Box.get", "double"]
+    text = summary(repo, Report([result], {}, 1))
+    assert "still to write (2): double, Box.get" in text
+    assert "FAIL test_c" in text and "FAIL test_a" not in text and "FAIL test_b" not in text

@@ -18,6 +18,8 @@ from lab.scaffold import (
     find_blocks,
     render,
     scaffold_text,
+    stub_message,
+    stub_named,
     write_scaffold,
 )
 from lab.testing import make_repo
@@ -86,6 +88,12 @@ def test_the_stub_names_module_function_and_guide_and_the_rest_stays(repo):
             'see lab/modules/01_alpha/README.md")') in text
     assert "return x" not in text and "SOLUTION" not in text
     assert '"""Doc."""' in text and "return y" in text and "z = 0" in text
+
+
+def test_a_stubs_message_is_recognised_wherever_it_is_quoted(repo):
+    message = stub_message(repo, repo.module("beta"), "Outer.<locals>.inner")
+    assert stub_named(f"AssertionError: expected a ValueError, got {message!r}") == ("02 beta", "Outer.<locals>.inner")
+    assert stub_named("NotImplementedError: not yet") is None
 
 
 def test_stubbing_one_block_leaves_the_others_whole(repo):
