@@ -344,7 +344,7 @@ def binary_cross_entropy(g, p, y):
     """loss = -(y log p + (1 - y) log(1 - p)):  dloss/dp = (p - y) / (p (1 - p)), the denominator
     kept above 1e-12 as PyTorch does."""
     # BEGIN SOLUTION
-    return (g * (p - y) / np.maximum(p * (1 - p), 1e-12),)
+    return (g * (p - y) / np.maximum(p * (1 - p), np.float32(1e-12)),)  # PyTorch's epsilon, a float32
     # END SOLUTION
 
 
@@ -469,13 +469,16 @@ def _root_gradients(tensors, gradients):
 def backward(tensor, gradient=None, retain_graph=False):
     """Accumulate d(tensor)/d(leaf) into `leaf.grad` for every leaf that requires grad."""
     leaves, _ = _propagate([tensor], _root_gradients([tensor], [gradient]), retain_graph)
+    given = set()  # each leaf gets an array of its own, as in PyTorch: rules may hand one array to two inputs
     for leaf, g in leaves.values():
         if g.dtype != leaf.data.dtype:
             g = g.astype(leaf.data.dtype)
-        if leaf.grad is None:
-            leaf.grad = Tensor(g if g.flags.writeable else g.copy())
-        else:
-            leaf.grad = Tensor(leaf.grad.data + g)
+        if leaf.grad is not None:
+            g = leaf.grad.data + g
+        elif id(g) in given or g.base is not None or not g.flags.writeable:
+            g = g.copy()
+        given.add(id(g))
+        leaf.grad = Tensor(g)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):

@@ -44,6 +44,25 @@ class Node:
         return f"<{self.op}>"
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def result_type(*arrays):
+    """PyTorch's type promotion: the highest category (bool < integer < float) wins; among tensors
+    with dimensions the widest dtype wins, and a 0-d tensor counts only when it raises the category.
+    (NumPy differs: int64 with float32 gives float64 there, float32 in PyTorch.)"""
+    def widest(group):
+        top = max(_CATEGORY[a.dtype.kind] for a in group)
+        return top, np.result_type(*[a.dtype for a in group if _CATEGORY[a.dtype.kind] == top])
+
+    shaped = [a for a in arrays if a.ndim] or arrays
+    category, dtype = widest(shaped)
+    scalars = [a for a in arrays if not a.ndim and _CATEGORY[a.dtype.kind] > category]
+    if scalars:
+        category, dtype = widest(scalars)
+    return dtype
+
+
 def _default_dtype(array):
     """PyTorch's defaults: floats become float32; ints stay int64; bools stay bool."""
     kind = array.dtype.kind
@@ -110,6 +129,10 @@ class Tensor:
             if self.data.dtype.kind == "f" or (self.data.dtype.kind in "iu" and isinstance(other, int)):
                 return Tensor(np.asarray(other, dtype=self.data.dtype))
         return Tensor(other)
+
+    def _floats(self):
+        """The data as floats: integer and bool tensors become float32, as PyTorch's float ops make them."""
+        return self.data if self.data.dtype.kind == "f" else self.data.astype(float32)
 
     # ---- attributes ----------------------------------------------------------------------------
     @property
@@ -231,8 +254,12 @@ class Tensor:
         a, b = self, self._operand(other)
         if reverse:
             a, b = b, a
+        x, y = a.data, b.data
+        if x.dtype != y.dtype:
+            dtype = result_type(x, y)
+            x, y = x.astype(dtype, copy=False), y.astype(dtype, copy=False)
         try:
-            out = fn(a.data, b.data)
+            out = fn(x, y)
         except ValueError:
             raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together; "
                                "each dimension, aligned from the right, must be equal or 1") from None
@@ -287,7 +314,8 @@ class Tensor:
         if isinstance(exponent, Tensor):
             a, b, out = self._binary(exponent, "pow", np.power)
             return Tensor._result(out, "pow_tensor", (a, b), (a.data, b.data, out))
-        return Tensor._result(self.data ** exponent, "pow", (self,), (self.data, exponent))
+        base = self._floats() if isinstance(exponent, float) else self.data
+        return Tensor._result(base ** exponent, "pow", (self,), (base, exponent))
         # END SOLUTION
 
     def __rpow__(self, base):
@@ -328,20 +356,21 @@ class Tensor:
     def exp(self):
         """e^a;  d(e^a)/da = e^a, so backward keeps the output."""
         # BEGIN SOLUTION
-        out = np.exp(self.data)
+        out = np.exp(self._floats())
         return Tensor._result(out, "exp", (self,), (out,))
         # END SOLUTION
 
     def log(self):
         """Natural log;  d(log a)/da = 1/a."""
         # BEGIN SOLUTION
-        return Tensor._result(np.log(self.data), "log", (self,), (self.data,))
+        x = self._floats()
+        return Tensor._result(np.log(x), "log", (self,), (x,))
         # END SOLUTION
 
     def sqrt(self):
         """sqrt(a);  d sqrt(a)/da = 1 / (2 sqrt(a))."""
         # BEGIN SOLUTION
-        out = np.sqrt(self.data)
+        out = np.sqrt(self._floats())
         return Tensor._result(out, "sqrt", (self,), (out,))
         # END SOLUTION
 
@@ -350,7 +379,8 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         # BEGIN SOLUTION
-        out = np.clip(self.data, min, max)
+        floats = isinstance(min, float) or isinstance(max, float)
+        out = np.clip(self._floats() if floats else self.data, min, max)
         return Tensor._result(out, "clamp", (self,), (self.data, min, max))
         # END SOLUTION
 
@@ -693,7 +723,8 @@ def cat(tensors, dim=0):
     """Join tensors along an existing dimension."""
     tensors = _tensors(tensors, "cat")
     try:
-        out = np.concatenate([t.data for t in tensors], axis=dim)
+        arrays = [t.data for t in tensors]
+        out = np.concatenate(arrays, axis=dim, dtype=result_type(*arrays))
     except (ValueError, np.exceptions.AxisError):
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise RuntimeError(f"cat: shapes {shapes} must match except in dimension {dim}") from None
@@ -738,7 +769,7 @@ def where(condition, input, other):
     x = _as_tensor(input)
     y = x._operand(other)
     try:
-        out = np.where(condition, x.data, y.data)
+        out = np.where(condition, x.data, y.data).astype(result_type(x.data, y.data), copy=False)
     except ValueError:
         raise RuntimeError(f"where: shapes {condition.shape}, {x.shape} and {y.shape} cannot be broadcast together") from None
     return Tensor._result(out, "where", (x, y), (condition,))
