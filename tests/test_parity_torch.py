@@ -639,3 +639,36 @@ def test_backward_with_gradient_accumulates():
         results[name] = x.grad, v.grad
     for a, b in zip(results["tinytorch"], results["torch"], strict=True):
         assert_same(a, b)
+
+
+# ---- type promotion ---------------------------------------------------------------------------------------
+PROMOTION = {
+    "int + python float": lambda m: m.tensor([1, 2]) + 0.5,
+    "python float - int": lambda m: 2.5 - m.tensor([1, 2]),
+    "int + float32": lambda m: m.tensor([1, 2]) + m.tensor([1.0, 2.0]),
+    "int * float64": lambda m: m.tensor([1, 2]) * m.tensor([1.0, 2.0], dtype=m.float64),
+    "float32 + 0-d float64": lambda m: m.tensor([1.0, 2.0]) + m.tensor(1.0, dtype=m.float64),
+    "int + 0-d float64": lambda m: m.tensor([1, 2]) + m.tensor(1.0, dtype=m.float64),
+    "0-d int * float32": lambda m: m.tensor(2) * m.tensor([1.0, 2.0]),
+    "bool + python int": lambda m: m.tensor([True, False]) + 1,
+    "int ** python float": lambda m: m.tensor([1, 4]) ** 0.5,
+    "int ** python int": lambda m: m.tensor([1, 4]) ** 2,
+    "int / int": lambda m: m.tensor([1, 4]) / m.tensor([2, 8]),
+    "int.exp()": lambda m: m.tensor([1, 2]).exp(),
+    "int.sqrt()": lambda m: m.tensor([1, 4]).sqrt(),
+    "int.log()": lambda m: m.tensor([1, 4]).log(),
+    "int.clamp(max=float)": lambda m: m.tensor([1, 5]).clamp(max=2.5),
+    "int.clamp(max=int)": lambda m: m.tensor([1, 5]).clamp(max=2),
+    "maximum(int, float32)": lambda m: m.maximum(m.tensor([1, 2]), m.tensor([1.5, 1.0])),
+    "where(int, python float)": lambda m: m.where(m.tensor([True, False]), m.tensor([1, 2]), 2.5),
+    "cat(int, float32)": lambda m: m.cat([m.tensor([1]), m.tensor([1.5])]),
+    "stack(float32, float64)": lambda m: m.stack([m.tensor([1.0]), m.tensor([1.5], dtype=m.float64)]),
+    "int < python float": lambda m: m.tensor([1, 2]) < 1.5,
+}
+
+
+@pytest.mark.parametrize("name", PROMOTION)
+def test_type_promotion_matches_torch(name):
+    ours, theirs = PROMOTION[name](tinytorch), PROMOTION[name](torch)
+    rtol = 1e-6 if ours.dtype == tinytorch.float32 else RTOL  # float32 exp/log/sqrt may differ by an ulp
+    assert_same(ours, theirs, rtol=rtol, what=name)
