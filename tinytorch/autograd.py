@@ -407,7 +407,9 @@ def topological_order(roots):
             order.append(tensor)
             continue
         stack.append((tensor, True))
-        stack.extend((t, False) for t in node.inputs if t.requires_grad and id(t) not in visited)
+        for t in node.inputs:
+            if t.requires_grad and id(t) not in visited:
+                stack.append((t, False))
     order.reverse()
     return order
     # END SOLUTION
@@ -457,7 +459,7 @@ def _root_gradients(tensors, gradients):
             if t.data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this tensor has "
                                    f"shape {t.shape}: pass gradient= a tensor of that shape")
-            g = np.ones_like(t.data)
+            g = np.ones(t.data.shape, t.data.dtype)
         else:
             g = np.array(g.data if isinstance(g, Tensor) else g, dtype=t.data.dtype)
             if g.shape != t.shape:

@@ -177,7 +177,7 @@ class Module:
 # ---- functional forms ------------------------------------------------------------------------------
 def linear(input, weight, bias=None):
     """y = x W^T + b, one graph node. x: (..., in), W: (out, in), b: (out,)."""
-    if input.shape[-1:] != weight.shape[1:]:
+    if input.data.shape[-1:] != weight.data.shape[1:]:
         raise RuntimeError(f"linear: input of shape {input.shape} does not fit weight of shape {weight.shape}; "
                            f"the input's last dimension must be in_features={weight.shape[1]}")
     # BEGIN SOLUTION
