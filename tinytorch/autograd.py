@@ -297,7 +297,7 @@ def gelu(g, x, approximate):
     # BEGIN SOLUTION
     if approximate == "tanh":
         k = math.sqrt(2 / math.pi)
-        t = np.tanh(k * (x + 0.044715 * x**3))
+        t = np.tanh(k * (x + 0.044715 * x * x * x))
         return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)),)
     cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
     pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
