@@ -60,16 +60,12 @@ class Recorder:
             where = {"location": f"{Path(places[-1][0]).resolve()}:{places[-1][1]}"} if places else {}
             self._add(report.nodeid, "error", message=_first_line(errors[-1] if errors else text), **where)
 
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    def pytest_sessionfinish(self) -> None:
         try:
             whose = whose_code()
         except Exception:  # tinytorch itself does not import; the records say why
             whose = {}
-        self.path.write_text(json.dumps({
-            "exitstatus": int(exitstatus),
-            "tests": list(self.records.values()),
-            "whose": whose,
-        }))
+        self.path.write_text(json.dumps({"tests": list(self.records.values()), "whose": whose}))
 
 
 _SYNTAX_PLACE = re.compile(r'File "([^"]+)", line (\d+)')

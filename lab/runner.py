@@ -84,8 +84,6 @@ class ModuleResult:
 class Report:
     results: list[ModuleResult]
     whose: dict[str, str]
-    exitstatus: int
-    output: str = ""
 
     @property
     def ok(self) -> bool:
@@ -138,7 +136,7 @@ def run_tests(
     for module in modules:
         prefix = cur.rel(cur.module_dir(module)) + "/"
         results.append(ModuleResult(module, [r for r in records if r.nodeid.startswith(prefix)]))
-    return Report(results, data["whose"], data["exitstatus"], done.stdout or "")
+    return Report(results, data["whose"])
 
 
 def _where(cur: Curriculum, test: Record) -> str:
