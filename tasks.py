@@ -92,17 +92,7 @@ def reset(c, module=None):
 def test(c, module=None, reference=False, verbose=False):
     """Test your modules (or the reference): what to fix, and where."""
     cur = curriculum.load()
-    if module is not None:
-        chosen = [cur.module(module)]
-        if not reference and not cur.started(chosen[0]):
-            m = chosen[0]
-            raise UsageError(f"{m.label} is not started: {cur.rel(cur.learner_file(m))} does not exist.\n"
-                             f"Start it with: invoke scaffold --module {m.number:02d}")
-    else:
-        chosen = list(cur.modules) if reference else cur.started_modules()
-        if not chosen:
-            raise UsageError("no module started yet. Start with: "
-                             f"invoke scaffold --module {cur.modules[0].number:02d}")
+    chosen = runner.modules_to_test(cur, module, reference)
     lab_folder = None if reference else cur.lab_package
     report = runner.run_tests(cur, chosen, lab_folder, shlex.split(c.remainder), show_output=verbose)
     print(runner.summary(cur, report, lab=not reference))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import LabError
+from . import LabError, UsageError
 from .curriculum import Curriculum, Module
 from .overlay import child_env, describe
 from .scaffold import find_blocks, stub_named
@@ -96,6 +96,22 @@ NO_TESTS = 5  # pytest's exit status when it collected nothing
 
 def module_tests(cur: Curriculum, module: Module) -> list[Path]:
     return sorted(cur.module_dir(module).glob("test_*.py"))
+
+
+def modules_to_test(cur: Curriculum, key: str | None, reference: bool) -> list[Module]:
+    """The module `key` names, or without it every module started (every module for the reference).
+
+    Testing the learner's code needs their file: a module not started is a usage error.
+    """
+    chosen = [cur.module(key)] if key is not None else list(cur.modules) if reference else cur.started_modules()
+    if not chosen:
+        raise UsageError(f"no module started yet. Start with: invoke scaffold --module {cur.modules[0].number:02d}")
+    if not reference:
+        for m in chosen:
+            if not cur.started(m):
+                raise UsageError(f"{m.label} is not started: {cur.rel(cur.learner_file(m))} does not exist.\n"
+                                 f"Start it with: invoke scaffold --module {m.number:02d}")
+    return chosen
 
 
 def run_tests(
