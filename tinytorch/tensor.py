@@ -159,7 +159,7 @@ class Tensor:
         return self.data.ndim
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.data.shape if dim is None else self.data.shape[self._dims(dim, None)[0]]
 
     def numel(self):
         return self.data.size
@@ -498,7 +498,7 @@ class Tensor:
         try:
             out = self.data.reshape(shape)
         except ValueError:
-            raise RuntimeError(f"shape {tuple(shape)} is invalid for input of shape {self.shape} "
+            raise RuntimeError(f"reshape: shape {tuple(shape)} is invalid for input of shape {self.shape} "
                                f"({self.data.size} elements)") from None
         # BEGIN SOLUTION
         return Tensor._result(out, "reshape", (self,), (self.shape,))
@@ -725,7 +725,9 @@ def cat(tensors, dim=0):
     try:
         arrays = [t.data for t in tensors]
         out = np.concatenate(arrays, axis=dim, dtype=result_type(*arrays))
-    except (ValueError, np.exceptions.AxisError):
+    except np.exceptions.AxisError:
+        raise IndexError(f"cat: dimension {dim} is out of range for tensors of shape {tensors[0].shape}") from None
+    except ValueError:
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise RuntimeError(f"cat: shapes {shapes} must match except in dimension {dim}") from None
     # BEGIN SOLUTION
