@@ -75,18 +75,13 @@ def measure_workloads(workloads, rounds, seconds_per_round, progress=print):
 
 
 def run_process(command, env=None):
-    """(wall seconds, peak resident memory in MiB) of one child process; raises if it fails."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}:\n{stderr[-2000:]}")
-    peak_kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
-    return wall, peak_kib / 1024
+    """(wall seconds, peak resident memory in MiB) of one run of `command`; raises if it fails."""
+    child = subprocess.run([sys.executable, "-m", "benchmarks.child", *command], env=env, cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    result = json.loads(child.stdout)
+    if result["returncode"] != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {result['returncode']}:\n{result['stderr']}")
+    return result["seconds"], result["peak_mib"]
 
 
 def measure_processes(runs, progress=print):

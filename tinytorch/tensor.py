@@ -765,7 +765,8 @@ def where(condition, input, other):
     """Elementwise: input where condition holds, else other."""
     condition = as_array(condition)
     if condition.dtype != bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor of dtype {condition.dtype}")
+        raise RuntimeError(f"where expected condition to be a boolean tensor, "
+                           f"but got a tensor of dtype {condition.dtype}")
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         input = other._operand(input)  # a number takes the other tensor's dtype
     x = _as_tensor(input)
@@ -773,5 +774,6 @@ def where(condition, input, other):
     try:
         out = np.where(condition, x.data, y.data).astype(result_type(x.data, y.data), copy=False)
     except ValueError:
-        raise RuntimeError(f"where: shapes {condition.shape}, {x.shape} and {y.shape} cannot be broadcast together") from None
+        raise RuntimeError(f"where: shapes {condition.shape}, {x.shape} and {y.shape} "
+                           "cannot be broadcast together") from None
     return Tensor._result(out, "where", (x, y), (condition,))
