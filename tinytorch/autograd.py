@@ -422,14 +422,15 @@ def _propagate(roots, root_grads, retain_graph, capture=()):
     wanted = {id(t) for t in capture}
     # BEGIN SOLUTION
     for tensor in topological_order(roots):
-        g = grads.pop(id(tensor), None)
+        key = id(tensor)
+        g = grads.pop(key, None)
         if g is None:
             continue
-        if id(tensor) in wanted:
-            captured[id(tensor)] = g
+        if wanted and key in wanted:
+            captured[key] = g
         node = tensor._node
         if node is None:
-            leaves[id(tensor)] = (tensor, g)
+            leaves[key] = (tensor, g)
             continue
         if node.saved is FREED:
             raise RuntimeError("Trying to backward through the graph a second time (or directly access saved "
