@@ -46,8 +46,8 @@ class Recorder:
             if report.failed and call.excinfo is not None:
                 details = {
                     "exception": call.excinfo.typename,
-                    "message": _first_line(call.excinfo.exconly()),
-                    **_where(call.excinfo),
+                    "message": _gist(call.excinfo.exconly()),
+                    **_where(call.excinfo, Path(item.path)),
                 }
             self._add(item.nodeid, outcome, **details)
         return report
@@ -74,12 +74,23 @@ _FRAME_PLACE = re.compile(r"^([^\s<][^:\n]*):(\d+): in ", re.MULTILINE)
 
 def _first_line(text: str, limit: int = 200) -> str:
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
+    return _clip(line, limit)
+
+
+def _gist(text: str, limit: int = 200) -> str:
+    """An error's text on one line: its non-blank lines joined, so that "AssertionError:" followed
+    by NumPy's "Not equal to tolerance ..." keeps what was compared."""
+    return _clip(" ".join(part.strip() for part in text.splitlines() if part.strip()), limit)
+
+
+def _clip(line: str, limit: int) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _where(excinfo: pytest.ExceptionInfo) -> dict:
+def _where(excinfo: pytest.ExceptionInfo, test_file: Path) -> dict:
     """Where the error came from: the innermost frame in a tinytorch file (its function, and
-    whether that file is the learner's), else the innermost frame of all."""
+    whether that file is the learner's), else the innermost frame in the test's own file (not in
+    a helper such as numpy.testing), else the innermost frame of all."""
     package = sys.modules.get("tinytorch")
     folders = [Path(p).resolve() for p in getattr(package, "__path__", [])]
     reference = Path(package.__file__).resolve().parent if package else None
@@ -93,5 +104,7 @@ def _where(excinfo: pytest.ExceptionInfo) -> dict:
             }
     if not excinfo.traceback:
         return {}
-    last = excinfo.traceback[-1]
+    test_file = test_file.resolve()
+    frames = [entry for entry in excinfo.traceback if Path(entry.path).resolve() == test_file]
+    last = (frames or list(excinfo.traceback))[-1]
     return {"location": f"{Path(last.path).resolve()}:{last.lineno + 1}"}

@@ -119,6 +119,17 @@ def test_a_wrong_answer_names_the_test_and_where_it_failed(repo):
     assert "assert 9 == 6" in text
 
 
+def test_a_failure_inside_a_test_helper_points_at_the_test_and_keeps_the_helpers_message(repo):
+    solve(repo, "alpha")
+    test_file = repo.module_dir(repo.module("alpha")) / "test_alpha.py"
+    test_file.write_text("import numpy as np\nimport tinytorch\n\n\ndef test_double():\n"
+                         "    np.testing.assert_allclose(tinytorch.double(3), 7)\n")
+    (failure,) = run_tests(repo, [repo.module("alpha")], repo.lab_package).results[0].tests
+    assert failure.location == f"{test_file}:6" and failure.function == ""
+    assert failure.message.startswith("AssertionError: Not equal to tolerance")
+    assert "Max absolute difference" in failure.message
+
+
 def test_an_error_inside_the_learners_code_names_their_function(repo):
     path = solve(repo, "alpha")
     path.write_text(path.read_text().replace("return self.value", "return self.valeu"))
