@@ -29,7 +29,28 @@ def command(cur: Curriculum, milestone: Milestone, args: Sequence[str] = ()) -> 
     return [sys.executable, str(script), *args]
 
 
+def unparsable(cur: Curriculum, milestone: Milestone) -> list[str]:
+    """The learner's files this milestone needs that Python cannot parse, as "file:line: why"."""
+    problems = []
+    for module in cur.needed_modules(milestone):
+        if not cur.started(module):
+            continue
+        path = cur.learner_file(module)
+        try:
+            compile(path.read_bytes(), str(path), "exec")
+        except SyntaxError as err:
+            problems.append(f"{cur.rel(path)}:{err.lineno}: {type(err).__name__}: {err.msg} "
+                            f"(then: invoke test --module {module.number:02d})")
+    return problems
+
+
 def run(cur: Curriculum, milestone: Milestone, args: Sequence[str] = ()) -> int:
-    """Run the milestone's script in lab mode from the repository root; its exit status."""
+    """Run the milestone's script in lab mode from the repository root; its exit status.
+
+    A learner's file that does not parse stops it first, with where, rather than a traceback."""
+    problems = unparsable(cur, milestone)
+    if problems:
+        raise LabError(f"milestone {milestone.label} cannot start: your code does not parse:\n"
+                       + "\n".join(f"  {problem}" for problem in problems))
     return subprocess.run(command(cur, milestone, args), cwd=cur.root,
                           env=child_env(cur, cur.lab_package)).returncode

@@ -65,6 +65,11 @@ class ModuleResult:
         return self.failed == 0 and self.passed > 0
 
     @property
+    def unloaded(self) -> int:
+        """Test files that could not even be imported (a collection error has no "::" in its id)."""
+        return sum("::" not in test.nodeid for test in self.tests)
+
+    @property
     def stubs(self) -> list[str]:
         """This module's functions the learner has not written yet, that its tests ran into."""
         return list(dict.fromkeys(
@@ -178,9 +183,8 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
         module = result.module
         verdict = "all pass" if result.ok else f"{result.failed} failing"
         skipped = result.count("skipped")
-        unloaded = sum("::" not in test.nodeid for test in result.tests)
-        if unloaded:
-            lines.append(f"{module.label}: {unloaded} test file(s) could not be loaded")
+        if result.unloaded:
+            lines.append(f"{module.label}: {result.unloaded} test file(s) could not be loaded")
         else:
             lines.append(
                 f"{module.label}: {result.passed} of {result.total} tests pass ({verdict}"

@@ -43,6 +43,8 @@ def render(cur: Curriculum, done: dict[str, ModuleResult]) -> str:
             tests = "-"
         elif result is None:
             tests = "no tests"
+        elif result.unloaded:
+            tests = f"does not load: invoke test --module {m.number:02d} says why"
         else:
             tests = f"{result.passed}/{result.total}" + ("  all pass" if result.ok else "")
         rows.append([f"{m.number:02d}", m.name, "yes" if cur.started(m) else "no", tests])

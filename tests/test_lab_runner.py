@@ -151,6 +151,8 @@ def test_a_file_that_does_not_parse_is_reported_not_crashed_on(repo):
     text = summary(repo, report)
     assert "01 alpha: 1 test file(s) could not be loaded" in text
     assert "at lab/tinytorch/alpha.py:1" in text and "next: fix the failures above" in text
+    assert "01  alpha   yes      does not load: invoke test --module 01 says why" in render(
+        repo, {"alpha": report.results[0]})
 
 
 def test_pytest_failing_itself_is_an_error_with_its_output(repo):

@@ -159,6 +159,15 @@ def test_milestone_runs_its_script_in_lab_mode_with_options_and_its_exit_status(
     assert by_number.returncode == 0 and json.loads(by_number.stdout)["seed"] is None
 
 
+def test_a_milestone_on_a_file_that_does_not_parse_says_where_not_a_traceback(repo):
+    solve(repo, "alpha").write_text("def double(x):\n    return 2 * x\n\ndef broken(:\n")
+    done = invoke(repo.root, "milestone", "demo")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "milestone 01 demo cannot start: your code does not parse" in done.stderr
+    assert "lab/tinytorch/alpha.py:4: SyntaxError:" in done.stderr
+    assert "(then: invoke test --module 01)" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_milestones_are_listed_and_a_missing_script_is_reported(repo):
     listed = invoke(repo.root, "milestones")
     assert listed.returncode == 0 and "demo" in listed.stdout and "0 of 2 started" in listed.stdout

@@ -6,7 +6,8 @@ backward needs. Module 05 (autograd) turns those nodes into gradients; nothing h
 forward.
 
 The rules you follow are PyTorch's: the same names, arguments, defaults, shapes and dtypes
-(Python floats become float32, Python ints int64; mixed operands promote as NumPy does).
+(Python floats become float32, Python ints int64; mixed operands promote as PyTorch's
+`result_type` does, which is not always NumPy's way).
 """
 
 import math
