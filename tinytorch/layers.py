@@ -225,6 +225,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):
         super().__init__()
+        if in_features < 0 or out_features < 0:
+            raise ValueError(f"Linear: in_features and out_features must be >= 0, got {in_features} and {out_features}")
         self.in_features, self.out_features = in_features, out_features
         # BEGIN SOLUTION
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
@@ -250,6 +252,9 @@ class Sequential(Module):
                 setattr(self, name, module)
         else:
             for index, module in enumerate(modules):
+                if not isinstance(module, Module):
+                    raise TypeError(f"Sequential: item {index} is a {type(module).__name__}, not a Module; "
+                                    "wrap functions in a Module (for example nn.ReLU() for relu)")
                 setattr(self, str(index), module)
 
     def forward(self, input):

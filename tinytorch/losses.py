@@ -56,7 +56,10 @@ def cross_entropy(input, target, *, reduction="mean", label_smoothing=0.0):
     logits, labels = input.data, target.data
     num_classes = logits.shape[-1]
     if labels.dtype.kind == "f":
-        _check_same_shape(input, target, "cross_entropy with class probabilities")
+        if labels.shape != logits.shape:
+            raise ValueError(f"cross_entropy: target of shape {target.shape} and dtype {labels.dtype} fits neither "
+                             f"form: class indices must be int64 of shape {logits.shape[:-1]} (use .long()), "
+                             f"class probabilities float of the input's shape {input.shape}")
         q = labels
     else:
         if labels.dtype.kind not in "iu":

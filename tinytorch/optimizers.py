@@ -20,9 +20,9 @@ class Optimizer:
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
-        if isinstance(params, Tensor):
+        if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            "but got a Tensor; pass [tensor] or model.parameters()")
+                            f"but got a {type(params).__name__}; pass model.parameters() or [tensor]")
         params = list(params)
         if not params:
             raise ValueError("optimizer got an empty parameter list")

@@ -84,7 +84,11 @@ def as_array(data, dtype=None):
     elif isinstance(data, (np.ndarray, np.generic)):  # NumPy data keeps its dtype, scalars too
         array = np.asarray(data)
     else:
-        array = np.asarray(data)
+        try:
+            array = np.asarray(data)
+        except ValueError:
+            raise ValueError("tensor(): nested lists must be rectangular (every row the same length), "
+                             f"got {str(data)[:60]}") from None
         if dtype is None:
             dtype = _default_dtype(array)
     if dtype is not None and array.dtype != dtype:

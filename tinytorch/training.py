@@ -523,7 +523,7 @@ class Trainer:
                 for name in self.metrics:
                     value = record[f"{split}_{name}"]
                     parts.append(f"acc {value:.1%}" if name == "accuracy" else f"{name} {value:.4g}")
-        parts += [f"lr {record['lr']:.4g}", f"{record['seconds']:.2f}s"]
+        parts += [f"lr {record['lr']:.4g}", f"{record['seconds'] * 1000:.0f} ms"]
         return "  ".join(parts)
 
     def save_checkpoint(self, path):
