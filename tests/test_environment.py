@@ -317,6 +317,13 @@ def test_lab_sh_installs_once_then_passes_its_arguments_to_invoke(lab_copy):
     assert (doctor, status) == ("invoke doctor --verbose", "invoke status")
 
 
+def test_lab_sh_lists_the_milestones_for_milestone_without_a_name(lab_copy):
+    _, run, calls = lab_copy
+    for args in (["milestone", "--list"], ["milestone"], ["milestone", "perceptron"]):
+        assert run(*args).returncode == 0
+    assert calls()[1:] == ["invoke milestones", "invoke milestones", "invoke milestone perceptron"]
+
+
 def test_lab_sh_reinstalls_when_pyproject_changes(lab_copy):
     repo, run, calls = lab_copy
     run("status")
