@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import import_module, metadata
@@ -33,7 +32,6 @@ def _python() -> str:
 
 
 REINSTALL = f'install the pinned packages: {_python()} -m pip install -e ".[lab]"'
-
 
 
 @dataclass(frozen=True)
@@ -66,16 +64,6 @@ def satisfies(version: str, spec: str) -> bool:
     return True
 
 
-def requirement(name: str, path: Path = lab_pins.PYPROJECT) -> str:
-    """The version range pyproject.toml's [project].dependencies allow for `name` ("" if any)."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    for entry in data["project"].get("dependencies", []):
-        found = re.fullmatch(r"\s*([A-Za-z0-9._-]+)\s*(.*)", entry)
-        if found and lab_pins.normalize(found[1]) == lab_pins.normalize(name):
-            return found[2].split(";")[0].strip()
-    return ""
-
-
 # -- the checks ----------------------------------------------------------------------------------
 
 def check_python(version: str | None = None, supported: tuple[str, ...] | None = None,
@@ -99,7 +87,7 @@ def check_numpy(version: str | None = None, supported: str | None = None, pin: s
             version = import_module("numpy").__version__
         except ImportError:
             return Check("numpy", "fail", "NumPy is not installed", REINSTALL)
-    supported = requirement("numpy") if supported is None else supported
+    supported = lab_pins.supported_range("numpy") if supported is None else supported
     pin = lab_pins.expected_pins().get("numpy") if pin is None else pin
     if supported and not satisfies(version, supported):
         return Check("numpy", "fail", f"NumPy {version} is outside the supported range {supported}", REINSTALL)

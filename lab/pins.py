@@ -2,6 +2,7 @@
 
 - `expected_pins(extra)`: the exact versions an extra of pyproject.toml pins (`lab` by default).
 - `supported_python()`: the Python versions the project supports (its classifiers).
+- `supported_range(name)`: the version range the project's dependencies allow for a package.
 - `environment_pins()`: what environment.yml pins, under PyPI names (python and pip included).
 """
 
@@ -21,6 +22,7 @@ CONDA_NAMES = {"matplotlib": "matplotlib-base"}
 
 _EXACT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(?P<version>[A-Za-z0-9.+!-]+)")
 _PYTHON_CLASSIFIER = re.compile(r"Programming Language :: Python :: (3\.\d+)")
+_REQUIREMENT = re.compile(r"\s*(?P<name>[A-Za-z0-9._-]+)\s*(?P<range>[^;]*)")
 
 
 def normalize(name: str) -> str:
@@ -44,6 +46,15 @@ def supported_python(path: Path = PYPROJECT) -> tuple[str, ...]:
         if (match := _PYTHON_CLASSIFIER.fullmatch(classifier))
     ]
     return tuple(sorted(versions, key=lambda version: tuple(map(int, version.split(".")))))
+
+
+def supported_range(name: str, path: Path = PYPROJECT) -> str:
+    """The version range pyproject.toml's [project].dependencies allow for `name` ("" if any)."""
+    for requirement in _project(path).get("dependencies", []):
+        found = _REQUIREMENT.match(requirement)
+        if found and normalize(found["name"]) == normalize(name):
+            return found["range"].strip()
+    return ""
 
 
 def environment_pins(path: Path = ENVIRONMENT) -> dict[str, str]:

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from lab import ROOT
+from lab import ROOT, pins
 from lab import doctor as d
 from lab.curriculum import load
 from lab.overlay import ENV
@@ -23,8 +23,16 @@ def test_satisfies_reads_version_ranges(version, spec, expected):
 
 
 def test_numpy_range_comes_from_pyproject():
-    assert d.requirement("numpy") and d.satisfies(np.__version__, d.requirement("numpy"))
-    assert d.requirement("no-such-package") == ""
+    assert pins.supported_range("numpy") and d.satisfies(np.__version__, pins.supported_range("numpy"))
+    assert pins.supported_range("NumPy") == pins.supported_range("numpy")
+    assert pins.supported_range("no-such-package") == ""
+
+
+def test_a_supported_range_drops_markers_and_matches_names_canonically(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["NumPy >=2.0,<3 ; python_version>=\'3.11\'", "scikit_learn"]\n')
+    assert pins.supported_range("numpy", pyproject) == ">=2.0,<3"
+    assert pins.supported_range("scikit-learn", pyproject) == ""
 
 
 def test_python_supported_ok_unsupported_fails():
