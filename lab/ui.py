@@ -7,21 +7,20 @@ import sys
 _COLOURS = {"ok": "32", "warn": "33", "fail": "31"}
 
 
-def use_colour(stream=None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    stream = stream or sys.stdout
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+def use_colour() -> bool:
+    """Colour only when stdout is a terminal, and never when NO_COLOR is set."""
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
 
 
 def paint(text: str, status: str, colour: bool) -> str:
     return f"\033[{_COLOURS[status]}m{text}\033[0m" if colour and status in _COLOURS else text
 
 
-def table(rows: list[list[str]], header: list[str] | None = None, indent: str = "") -> str:
+def table(rows: list[list[str]], header: list[str] | None = None) -> str:
     """Rows as left-aligned columns two spaces apart (the last column is not padded)."""
     rows = [list(map(str, row)) for row in ([header] if header else []) + rows]
     widths = [max(len(row[i]) for row in rows if i < len(row)) for i in range(max(map(len, rows)))]
     return "\n".join(
-        indent + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
         for row in rows
     )
