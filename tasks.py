@@ -1,7 +1,8 @@
 """TinyTorch Lab tasks. `invoke --list` shows them; `invoke --help TASK` shows a task's options.
 
 Each task parses its options, calls the lab package (lab/) and exits honestly: 0 done,
-1 something failed, 2 bad input (an unknown module or milestone, a module not started).
+1 something failed, 2 bad input (an unknown module or milestone, a module not started, options
+pytest refuses); `milestone` and `bench` exit with their script's status.
 Modules are given as 06, 6 or optimizers.
 """
 import functools
@@ -11,7 +12,7 @@ from invoke import Exit, task
 
 from lab import LabError, UsageError, curriculum, runner
 from lab import doctor as lab_doctor
-from lab import milestones as milestones_
+from lab import milestones as lab_milestones
 from lab import scaffold as lab_scaffold
 from lab import status as lab_status
 
@@ -86,11 +87,14 @@ def reset(c, module=None):
 @task(help={
     "module": MODULE_HELP + "; without it, every module you have started",
     "reference": "test the reference instead of your code (without --module: every module)",
-    "verbose": "show pytest's own output too; pass pytest options after --, e.g. -- -x -k add",
+    "verbose": "show pytest's own output too",
 })
 @_honest
 def test(c, module=None, reference=False, verbose=False):
-    """Test your modules (or the reference): what to fix, and where."""
+    """Test your modules (or the reference): what to fix, and where.
+
+    pytest options go after --, e.g. invoke test --module 01 -- -x -k add
+    """
     cur = curriculum.load()
     chosen = runner.modules_to_test(cur, module, reference)
     lab_folder = None if reference else cur.lab_package
@@ -112,7 +116,7 @@ def status(c):
 @_honest
 def milestones(c):
     """List the milestones and the modules each one needs."""
-    print(milestones_.listing(curriculum.load()))
+    print(lab_milestones.listing(curriculum.load()))
 
 
 @task(
@@ -136,7 +140,7 @@ def milestone(c, name, json_=False, seed=None, epochs=None, lr=None):
     options = {"--seed": seed, "--epochs": epochs, "--lr": lr}
     args = (["--json"] if json_ else []) + [f"{flag}={value}" for flag, value in options.items()
                                             if value is not None]
-    code = milestones_.run(cur, chosen, args + shlex.split(c.remainder))
+    code = lab_milestones.run(cur, chosen, args + shlex.split(c.remainder))
     if code:
         raise Exit(code=code)
 

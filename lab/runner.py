@@ -95,8 +95,8 @@ class Report:
         return all(result.ok for result in self.results)
 
 
-BROKEN = (3, 4)  # pytest's exit statuses for an internal error and a usage error
-NO_TESTS = 5  # pytest's exit status when it collected nothing
+# pytest's exit statuses that are not about the tests themselves
+INTERNAL_ERROR, USAGE_ERROR, NO_TESTS = 3, 4, 5
 
 
 def module_tests(cur: Curriculum, module: Module) -> list[Path]:
@@ -146,8 +146,10 @@ def run_tests(
             stdout=None if show_output else subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True,
         )
-        if done.returncode in BROKEN or not report_path.exists():
-            raise LabError(
+        if done.returncode in (INTERNAL_ERROR, USAGE_ERROR) or not report_path.exists():
+            # pytest's usage error is about the options the learner gave after --
+            error = UsageError if done.returncode == USAGE_ERROR else LabError
+            raise error(
                 f"pytest itself failed (exit status {done.returncode}), so the tests could not report"
                 + (":\n" + done.stdout.strip()[-3000:] if done.stdout else "; its output is above")
             )
@@ -222,15 +224,15 @@ def summary(cur: Curriculum, report: Report, lab: bool = True) -> str:
 def check(cur: Curriculum, pytest_args: Sequence[str] = ()) -> int:
     """The whole suite (pyproject's testpaths: tests/ and lab/modules/) against the reference.
 
-    pytest's exit status, except that collecting no test at all is a failure (1), not 5.
+    The lab's exit status: 0 every test passed, 2 pytest refused the options, 1 anything else
+    (failures, errors in collection, an interruption, and collecting no test at all).
     """
     status = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=cur.root,
                             env=child_env(cur, None)).returncode
     if status == NO_TESTS:
         print("invoke check: pytest collected no tests, and a check that ran nothing has failed",
               file=sys.stderr)
-        return 1
-    return status
+    return {0: 0, USAGE_ERROR: 2}.get(status, 1)
 
 
 def bench(cur: Curriculum, args: Sequence[str] = ()) -> int:

@@ -185,6 +185,17 @@ def test_check_runs_the_suite_on_the_reference_and_no_tests_is_a_failure(repo):
     test_file = repo.module_dir(repo.module("beta")) / "test_beta.py"
     test_file.write_text(test_file.read_text() + "\n\ndef test_broken():\n    assert False\n")
     assert invoke(repo.root, "check").returncode == 1
+    test_file.write_text("def test_broken(:\n")  # pytest exits 2 on a collection error; 2 is bad input here
+    unloadable = invoke(repo.root, "check")
+    assert unloadable.returncode == 1 and "SyntaxError" in unloadable.stdout
+
+
+def test_pytest_options_it_refuses_are_bad_input(repo):
+    solve(repo, "alpha")
+    for task in (["test", "-m", "1"], ["check"]):
+        done = invoke(repo.root, *task, "--", "--no-such-option")
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "--no-such-option" in done.stderr
 
 
 def test_bench_needs_the_benchmarks_package_and_passes_its_options(repo):
