@@ -108,15 +108,18 @@ def modules_to_test(cur: Curriculum, key: str | None, reference: bool) -> list[M
 
     Testing the learner's code needs their file: a module not started is a usage error.
     """
-    chosen = [cur.module(key)] if key is not None else list(cur.modules) if reference else cur.started_modules()
-    if not chosen:
-        raise UsageError(f"no module started yet. Start with: invoke scaffold --module {cur.modules[0].number:02d}")
-    if not reference:
-        for m in chosen:
-            if not cur.started(m):
-                raise UsageError(f"{m.label} is not started: {cur.rel(cur.learner_file(m))} does not exist.\n"
-                                 f"Start it with: invoke scaffold --module {m.number:02d}")
-    return chosen
+    if reference:
+        return [cur.module(key)] if key is not None else list(cur.modules)
+    if key is None:
+        started = cur.started_modules()
+        if not started:
+            raise UsageError(f"no module started yet. Start with: invoke scaffold --module {cur.modules[0].number:02d}")
+        return started
+    module = cur.module(key)
+    if not cur.started(module):
+        raise UsageError(f"{module.label} is not started: {cur.rel(cur.learner_file(module))} does not exist.\n"
+                         f"Start it with: invoke scaffold --module {module.number:02d}")
+    return [module]
 
 
 def run_tests(
