@@ -2,8 +2,8 @@
 
 When the environment variable TINYTORCH_LAB names a folder, tinytorch/__init__.py puts it first
 on the package's __path__, so `import tinytorch.tensor` takes lab/tinytorch/tensor.py when the
-learner has it and tinytorch/tensor.py otherwise. This module switches that on (in this process or
-for a child process) and says afterwards whose code Python took.
+learner has it and tinytorch/tensor.py otherwise. This module switches that on for a child
+process and says afterwards whose code Python took.
 
 It needs neither invoke nor pytest: a milestone script imports it.
 """
@@ -11,25 +11,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from pathlib import Path
 
-from . import ROOT, LabError
 from .curriculum import Curriculum, load
 
 ENV = "TINYTORCH_LAB"
-
-
-def enable(root: Path = ROOT) -> Path:
-    """Switch lab mode on for this process; call it before the first `import tinytorch`."""
-    folder = load(root).lab_package
-    if "tinytorch" in sys.modules and os.environ.get(ENV) != str(folder):
-        raise LabError(
-            "lab mode must be switched on before tinytorch is imported: "
-            "call lab.overlay.enable() first"
-        )
-    os.environ[ENV] = str(folder)
-    return folder
 
 
 def child_env(cur: Curriculum, lab_folder: Path | None, base: dict[str, str] | None = None) -> dict[str, str]:

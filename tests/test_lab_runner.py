@@ -9,7 +9,7 @@ import pytest
 
 from lab import ROOT, LabError
 from lab.curriculum import load
-from lab.overlay import ENV, child_env, describe, enable
+from lab.overlay import ENV, child_env, describe
 from lab.runner import ModuleResult, Record, Report, run_tests, summary
 from lab.scaffold import write_scaffold
 from lab.status import not_passing, render, results, waiting_for
@@ -44,20 +44,6 @@ def test_the_learners_code_is_what_runs(repo):
     # beta is the reference's, and it calls the learner's double
     assert python(repo, code, repo.lab_package) == ["mine", "mine"]
     assert python(repo, code, None) == [2, 4]
-
-
-def test_enable_switches_lab_mode_on_before_the_import(repo):
-    solve(repo, "beta")
-    code = ("import json; from lab.overlay import enable, whose_code; enable(); import tinytorch; "
-            "print(json.dumps(whose_code()))")
-    assert python(repo, code, None) == {"alpha": "reference", "beta": "yours"}
-
-
-def test_enable_after_the_import_is_refused(repo, monkeypatch):
-    monkeypatch.delenv(ENV, raising=False)
-    monkeypatch.setitem(sys.modules, "tinytorch", object())
-    with pytest.raises(LabError, match="before tinytorch is imported"):
-        enable(repo.root)
 
 
 def test_child_env_puts_this_checkout_first_and_sets_or_clears_lab_mode(repo):
