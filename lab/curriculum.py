@@ -103,10 +103,6 @@ class Curriculum:
     def backups(self) -> Path:
         return self.root / "lab" / "backups"
 
-    @property
-    def modules_dir(self) -> Path:
-        return self.root / "lab" / "modules"
-
     def reference_file(self, module: Module) -> Path:
         return self.root / "tinytorch" / module.file
 
@@ -115,7 +111,7 @@ class Curriculum:
 
     def module_dir(self, module: Module) -> Path:
         """The module's folder: its guide (README.md) and its tests."""
-        return self.modules_dir / module.slug
+        return self.root / "lab" / "modules" / module.slug
 
     def guide(self, module: Module) -> Path:
         return self.module_dir(module) / "README.md"
