@@ -90,14 +90,16 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="test runs at once (default: the number of CPUs)")
     args = parser.parse_args(argv)
-    cur = load(root)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, not {args.jobs}")
     try:
+        cur = load(root)
         modules = [cur.module(key) for key in args.module] if args.module else list(cur.modules)
     except LabError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
     outcomes = []
-    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+    with ThreadPoolExecutor(args.jobs) as pool:
         for module in modules:
             outcomes += check_module(cur, module, pool)
     print(report(cur, outcomes))

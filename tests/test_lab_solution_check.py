@@ -48,3 +48,12 @@ def test_an_unknown_module_exits_2_with_the_valid_ones(repo, capsys):
     assert main(["--module", "gamma"], repo.root) == 2
     err = capsys.readouterr().err
     assert "Unknown module 'gamma'" in err and "01 alpha" in err
+
+
+def test_no_curriculum_is_an_error_and_jobs_below_one_is_bad_input(tmp_path, capsys):
+    assert main([], tmp_path) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "curriculum.toml is missing" in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["--jobs", "0"], tmp_path)
+    assert exit_.value.code == 2 and "--jobs must be at least 1, not 0" in capsys.readouterr().err
