@@ -115,7 +115,7 @@ def status(c):
 @task
 @_honest
 def milestones(c):
-    """List the milestones and the modules each one needs."""
+    """List the milestones and how many of their modules you have started."""
     print(lab_milestones.listing(curriculum.load()))
 
 

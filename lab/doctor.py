@@ -68,7 +68,8 @@ def satisfies(version: str, spec: str) -> bool:
 
 def check_python(version: str | None = None, supported: tuple[str, ...] | None = None,
                  pin: str | None = None) -> Check:
-    """This Python against the supported versions (pyproject's classifiers) and the lab's pin."""
+    """This Python against the supported versions (pyproject's classifiers); the message names
+    the version environment.yml pins."""
     version = version or ".".join(map(str, sys.version_info[:3]))
     supported = lab_pins.supported_python() if supported is None else supported
     pin = lab_pins.environment_pins().get("python") if pin is None else pin
