@@ -115,7 +115,7 @@ def status(c):
 @task
 @_honest
 def milestones(c):
-    """List the milestones and how many of their modules you have started."""
+    """List the milestones and how many of their modules you started."""
     print(lab_milestones.listing(curriculum.load()))
 
 
