@@ -256,6 +256,8 @@ class Tensor:
 
     # ---- elementwise arithmetic ---------------------------------------------------------------
     def _binary(self, other, op, fn, reverse=False):
+        """(a, b, out): the operands as Tensors (swapped when `reverse`, for `2 - t`) and out = fn(a, b)
+        on their arrays, promoted to one dtype; a shape mismatch becomes an error naming both shapes."""
         a, b = self, self._operand(other)
         if reverse:
             a, b = b, a
@@ -281,7 +283,7 @@ class Tensor:
         return self.__add__(other)
 
     def __sub__(self, other):
-        """z = a - b."""
+        """z = a - b;  dz/da = 1, dz/db = -1."""
         # BEGIN SOLUTION
         a, b, out = self._binary(other, "sub", np.subtract)
         return Tensor._result(out, "sub", (a, b))
@@ -292,7 +294,7 @@ class Tensor:
         return Tensor._result(out, "sub", (a, b))
 
     def __mul__(self, other):
-        """z = a * b, elementwise."""
+        """z = a * b, elementwise;  dz/da = b, dz/db = a, so backward keeps both operands."""
         # BEGIN SOLUTION
         a, b, out = self._binary(other, "mul", np.multiply)
         return Tensor._result(out, "mul", (a, b), (a.data, b.data))
@@ -302,7 +304,7 @@ class Tensor:
         return self.__mul__(other)
 
     def __truediv__(self, other):
-        """z = a / b, elementwise (true division: integers give floats)."""
+        """z = a / b, elementwise (true division: integers give floats);  dz/da = 1/b, dz/db = -a/b^2."""
         # BEGIN SOLUTION
         a, b, out = self._binary(other, "div", np.true_divide)
         if out.dtype == float64 and a.data.dtype.kind != "f" and b.data.dtype.kind != "f":
@@ -328,7 +330,7 @@ class Tensor:
         return Tensor._result(out, "pow_tensor", (a, b), (a.data, b.data, out))
 
     def __neg__(self):
-        """z = -a."""
+        """z = -a;  dz/da = -1."""
         # BEGIN SOLUTION
         return Tensor._result(-self.data, "neg", (self,))
         # END SOLUTION
@@ -717,8 +719,12 @@ def randn(*size, dtype=None, requires_grad=False):
     return Tensor(_generator.standard_normal(_shape_args(size), dtype=dtype or float32), requires_grad=requires_grad)
 
 
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
 def _tensors(tensors, op):
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    tensors = [_as_tensor(t) for t in tensors]
     if not tensors:
         raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
     return tensors
@@ -760,10 +766,6 @@ def minimum(a, b):
     """Elementwise smaller value; where equal, the gradient is split evenly."""
     a, b, out = _as_tensor(a)._binary(b, "minimum", np.minimum)
     return Tensor._result(out, "minimum", (a, b), (a.data, b.data))
-
-
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def where(condition, input, other):
