@@ -1,8 +1,8 @@
 """Module 02 - Activations: the nonlinearities between layers.
 
 Each function computes its value with NumPy in a form that cannot overflow (no warning, NaN or inf
-for |x| up to 1e4) and records one graph node; module 05 holds their gradients. The classes wrap the
-functions as modules, as `torch.nn.ReLU` wraps `torch.nn.functional.relu`.
+for |x| up to 1e4) and records one graph node; module 05 holds their gradients. Module 03 wraps them
+as layers (`nn.ReLU`, `nn.Softmax`, ...), as `torch.nn.ReLU` wraps `torch.nn.functional.relu`.
 """
 
 import math
@@ -69,7 +69,8 @@ def gelu(input, approximate="none"):
 
 
 def _softmax_dim(input, dim, name):
-    if dim is None:  # PyTorch's legacy choice, with its warning
+    """`dim` as a non-negative axis; None picks PyTorch's legacy implicit dim, with its warning."""
+    if dim is None:
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
                       "Change the call to include dim=X as an argument.", UserWarning, stacklevel=3)
         dim = 0 if input.ndim in (0, 1, 3) else 1
