@@ -7,8 +7,8 @@ Every op of modules 01-04 left a `Node(op, inputs, saved)` on its output. This m
    or None where no gradient is needed. The engine sums a gradient back to its input's shape.
 2. The engine: order the graph (iterative depth-first search, so a 10,000-op chain works), walk it
    from the output back to the leaves, add up gradients in a local dict, write `.grad` on leaves
-   only, and free the graph.
-3. Grad mode (no_grad, enable_grad, set_grad_enabled), grad() and gradcheck().
+   only, and free the graph. grad() runs the same walk and returns gradients instead of writing them.
+3. Grad mode (no_grad, enable_grad, set_grad_enabled) and gradcheck().
 """
 
 import functools
@@ -24,6 +24,7 @@ FREED = "freed"  # a node's `saved` after backward has released it
 
 # ==== 1. The gradient rules, one per op =============================================================
 def _swap(x):
+    """The transpose of a matrix, or of each matrix in a batch."""
     return np.swapaxes(x, -1, -2)
 
 
@@ -37,6 +38,7 @@ def _expand_reduced(g, shape, dims, keepdim):
 
 
 def _count(shape, dims):
+    """N, the number of elements a reduction over `dims` (None: all) combines into one."""
     return math.prod(shape) if dims is None else math.prod(shape[d] for d in dims)
 
 
@@ -452,9 +454,9 @@ def _propagate(roots, root_grads, retain_graph, capture=()):
 def _root_gradients(tensors, gradients):
     """The starting gradient of each root: given, or 1 for a one-element tensor."""
     result = []
-    for t, g in zip(tensors, gradients):
+    for i, (t, g) in enumerate(zip(tensors, gradients)):
         if not t.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn; "
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn; "
                                "create the leaves with requires_grad=True (and not under no_grad)")
         if g is None:
             if t.data.size != 1:
