@@ -55,13 +55,15 @@ class Optimizer:
                     p.grad.data.fill(0)
 
     def _params_with_grad(self):
+        """(group, p, g, state) for each parameter with a gradient: g is p.grad's NumPy array (never
+        modify it in place: leaves may share it), state the parameter's dict of buffers, kept across steps."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     yield group, p, p.grad.data, self.state.setdefault(p, {})
 
     def step(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define step()")
 
     def state_dict(self):
         """{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}, as PyTorch numbers them."""
@@ -79,8 +81,9 @@ class Optimizer:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(mine["params"]) for g, mine in zip(groups, self.param_groups)):
-            raise ValueError("loaded state dict has a different number of parameter groups or parameters "
-                             "than this optimizer")
+            raise ValueError(f"loaded state dict has parameter groups of sizes {[len(g['params']) for g in groups]}, "
+                             f"but this optimizer has {[len(g['params']) for g in self.param_groups]}; "
+                             "load it into an optimizer over the same parameters")
         params = [p for group in self.param_groups for p in group["params"]]
         for group, saved in zip(self.param_groups, groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
@@ -199,7 +202,11 @@ class AdamW(Adam):
 
 # ---- learning-rate schedules ----------------------------------------------------------------------------
 class LRScheduler:
-    """Base class: `step()` advances the epoch counter and sets each group's lr from get_lr()."""
+    """Base class: `step()` advances the epoch counter and sets each group's lr from get_lr().
+
+    Each get_lr() computes the new lrs from the current ones (`_lrs()`), as PyTorch does, so that
+    schedulers chain and a hand-set lr is kept; its docstring gives the closed form that results.
+    """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -212,18 +219,19 @@ class LRScheduler:
         self.step()
 
     def get_lr(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
 
     def step(self):
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = self._lrs()
 
     def get_last_lr(self):
         return self._last_lr
 
     def _lrs(self):
+        """The current lr of each parameter group."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self):
