@@ -155,6 +155,7 @@ def default_collate(samples):
 
 
 def _stack(arrays):
+    """np.stack, with PyTorch's error when the samples' shapes differ."""
     try:
         return np.stack(arrays)
     except ValueError:
@@ -174,6 +175,7 @@ def _tensor_columns(dataset):
 
 
 def _plain(dataset, cls):
+    """Whether `dataset` is a `cls` whose items are `cls`'s own (a subclass may override __getitem__)."""
     return isinstance(dataset, cls) and type(dataset).__getitem__ is cls.__getitem__
 
 
@@ -481,7 +483,7 @@ class Trainer:
         while len(self.history) < epochs and not (self.history and "stopped" in self.history[-1]):
             started = time.perf_counter()
             record = {"epoch": len(self.history) + 1}
-            lr = self.optimizer.param_groups[0]["lr"]
+            lr = self.optimizer.param_groups[0]["lr"]  # the lr this epoch trains with; the scheduler steps after it
             # BEGIN SOLUTION
             record.update({f"train_{k}": v for k, v in self.train_epoch(train_loader).items()})
             if val_loader is not None:
@@ -515,7 +517,7 @@ class Trainer:
         return None
 
     def _progress(self, record, epochs):
-        """One line, e.g. 'epoch  3/10  train loss 0.4123  acc 91.2%  val loss 0.4410  acc 90.1%  lr 0.1  0.21s'."""
+        """One line, e.g. 'epoch  3/10  train loss 0.4123  acc 91.2%  val loss 0.4410  acc 90.1%  lr 0.1  210 ms'."""
         parts = [f"epoch {record['epoch']:>{len(str(epochs))}}/{epochs}"]
         for split in ("train", "val"):
             if f"{split}_loss" in record:
