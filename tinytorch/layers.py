@@ -228,9 +228,9 @@ class Linear(Module):
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear: in_features and out_features must be >= 0, got {in_features} and {out_features}")
         self.in_features, self.out_features = in_features, out_features
+        dtype = dtype or float32
         # BEGIN SOLUTION
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0
-        dtype = dtype or float32
         self.weight = Parameter(generator().uniform(-bound, bound, (out_features, in_features)).astype(dtype))
         self.bias = Parameter(generator().uniform(-bound, bound, out_features).astype(dtype)) if bias else None
         # END SOLUTION
@@ -301,6 +301,8 @@ class Dropout(Module):
 
 
 class Flatten(Module):
+    """Merge dimensions start_dim..end_dim into one; by default all but the first (the batch)."""
+
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -313,6 +315,8 @@ class Flatten(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder where a layer is optional)."""
+
     def forward(self, input):
         return input
 
