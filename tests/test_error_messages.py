@@ -19,6 +19,8 @@ MISTAKES = {
     "wrong input width": (lambda: torch.nn.Linear(3, 2)(torch.randn(4, 5)), RuntimeError, "in_features=3"),
     "backward of a vector": (lambda: (torch.ones(3, requires_grad=True) * 2).backward(),
                              RuntimeError, "pass gradient="),
+    "argmax over a dim that is not there": (lambda: torch.zeros(2, 3).argmax(dim=2), IndexError,
+                                           "expected to be in range of [-2, 1], but got 2"),
     "numpy() of a leaf that requires grad": (lambda: torch.ones(2, requires_grad=True).numpy(),
                                              RuntimeError, "detach().numpy()"),
 }
@@ -49,3 +51,9 @@ def test_an_epoch_line_shows_milliseconds_not_a_rounded_zero():
     Trainer(model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), log=lines.append).fit(
         torch.utils.data.DataLoader(data, batch_size=4), epochs=1)
     assert lines and lines[0].rstrip().endswith(" ms") and "0.00s" not in lines[0]
+
+
+def test_register_parameter_none_removes_an_earlier_parameter():
+    layer = torch.nn.Linear(2, 2)
+    layer.register_parameter("bias", None)
+    assert layer.bias is None and [name for name, _ in layer.named_parameters()] == ["weight"]

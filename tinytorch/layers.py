@@ -65,10 +65,10 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
-        if param is None:
-            object.__setattr__(self, name, None)
-        else:
-            setattr(self, name, param)
+        """Register `param` (a Parameter, or None for "no such weight") under `name`."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        setattr(self, name, param)
 
     def add_module(self, name, module):
         setattr(self, name, module)

@@ -493,10 +493,12 @@ class Tensor:
         return self._extreme(np.min, np.argmin, "min", dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        return Tensor(np.asarray(np.argmax(self.data, axis=dim, keepdims=keepdim)).astype(int64))
+        axis = None if dim is None else self._dims(dim, None)[0]
+        return Tensor(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdim)).astype(int64))
 
     def argmin(self, dim=None, keepdim=False):
-        return Tensor(np.asarray(np.argmin(self.data, axis=dim, keepdims=keepdim)).astype(int64))
+        axis = None if dim is None else self._dims(dim, None)[0]
+        return Tensor(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdim)).astype(int64))
 
     # ---- shape operations: all are a reshape, a transpose or a broadcast ----------------------
     def reshape(self, *shape):
