@@ -7,27 +7,15 @@ import weakref
 import numpy as np
 
 import tinytorch
-from tinytorch import nn, optim
+from benchmarks.workloads import framework_training_step, initial_weights
+from tinytorch import nn
 
 
-def make_step(batch=32, seed=0):
-    tinytorch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
+def make_step(seed=0):
+    """One Adam training step of an MLP 64-128-10 on batches of 32, as the benchmarks run it."""
     rng = np.random.default_rng(seed)
-    x = tinytorch.tensor(rng.standard_normal((512, 64)).astype(np.float32))
-    y = tinytorch.tensor(rng.integers(0, 10, 512))
-
-    def step(i):
-        s = (i * batch) % (512 - batch)
-        loss = loss_fn(model(x[s:s + batch]), y[s:s + batch])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    x, y = rng.standard_normal((512, 64)).astype(np.float32), rng.integers(0, 10, 512)
+    return framework_training_step(tinytorch, x, y, initial_weights((64, 128, 10), seed), 32, "adam", 1e-3)
 
 
 def test_a_graph_is_freed_by_reference_counting_alone():
