@@ -10,6 +10,8 @@ The rules you follow are PyTorch's: the same names, arguments, defaults, shapes 
 `result_type` does, which is not always NumPy's way).
 """
 
+import functools
+import importlib
 import math
 from collections import namedtuple
 
@@ -200,9 +202,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False):
         """Fill `.grad` of every leaf this tensor depends on (module 05 supplies the engine)."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph)
+        _later("autograd").backward(self, gradient, retain_graph)
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
@@ -595,29 +595,26 @@ class Tensor:
 
     # ---- activations as methods (module 02 supplies them) ---------------------------------------
     def relu(self):
-        from .activations import relu
-
-        return relu(self)
+        return _later("activations").relu(self)
 
     def sigmoid(self):
-        from .activations import sigmoid
-
-        return sigmoid(self)
+        return _later("activations").sigmoid(self)
 
     def tanh(self):
-        from .activations import tanh
-
-        return tanh(self)
+        return _later("activations").tanh(self)
 
     def softmax(self, dim):
-        from .activations import softmax
-
-        return softmax(self, dim)
+        return _later("activations").softmax(self, dim)
 
     def log_softmax(self, dim):
-        from .activations import log_softmax
+        return _later("activations").log_softmax(self, dim)
 
-        return log_softmax(self, dim)
+
+@functools.cache
+def _later(name):
+    """A later curriculum module (activations, autograd), imported on first use: module 01 loads
+    and runs forward without them."""
+    return importlib.import_module(f".{name}", __package__)
 
 
 def _shape_args(args):
