@@ -5,12 +5,12 @@ rule (lr 1), then accuracy on every part. Prints one JSON line."""
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
-MILESTONE = Path(__file__).resolve().parent.parent / "milestones" / "01_1957_perceptron"
-sys.path.insert(0, str(MILESTONE))
+from benchmarks.run import perceptron_script
+
+sys.path.insert(0, str(perceptron_script().parent))  # the milestone's NumPy-only data module
 
 from digits_data import prepare  # noqa: E402
 

@@ -84,6 +84,14 @@ def run_process(command, env=None):
     return result["seconds"], result["peak_mib"]
 
 
+def perceptron_script():
+    """The perceptron milestone's script, as the curriculum names it."""
+    from lab.curriculum import load
+
+    curriculum = load(ROOT)
+    return curriculum.script(curriculum.milestone("perceptron"))
+
+
 def measure_processes(runs, progress=print):
     """Import time of tinytorch over NumPy's, and the milestone against its NumPy-only twin."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -91,14 +99,10 @@ def measure_processes(runs, progress=print):
     python = sys.executable
     pairs = {
         "import": ([python, "-c", "import numpy"], [python, "-c", "import numpy, tinytorch"]),
-        "perceptron": ([python, "-m", "benchmarks.perceptron_numpy"],
-                       [python, str(ROOT / "milestones/01_1957_perceptron/perceptron_digits.py"), "--json"]),
+        "perceptron": ([python, "-m", "benchmarks.perceptron_numpy"], [python, str(perceptron_script()), "--json"]),
     }
     results = {}
     for name, (floor, ours) in pairs.items():
-        if not Path(ours[1]).exists() and name == "perceptron":
-            progress("  perceptron: the milestone script is missing, skipped")
-            continue
         samples = {"numpy": [], "tinytorch": []}
         for r in range(runs):  # interleaved, as the in-process workloads
             for impl, command in (("numpy", floor), ("tinytorch", ours)):
